@@ -1,0 +1,198 @@
+"""Sphinx builders for the EPUB, the whole-book PDF and the per-chapter handouts."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.builders.epub3 import Epub3Builder
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.errors import SphinxError
+from sphinx.locale import _
+from sphinx.util import logging
+from sphinx.util.display import progress_message
+
+from classbook import render, singlepage, translators
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger(__name__)
+
+THEMES = Path(__file__).parent / "themes"
+
+
+class ClassbookError(SphinxError):
+    """A failure of the classbook pipeline; Sphinx prints it without a traceback."""
+
+    category = "Classbook error"
+
+
+# -- EPUB --------------------------------------------------------------------------
+
+
+class ClassbookEpubBuilder(Epub3Builder):
+    """Sphinx's EPUB 3 builder with the NCX identifier and accessibility metadata fixed."""
+
+    def init(self) -> None:
+        super().init()
+        # Sphinx's XHTML root element carries no language (EPUBCheck and Ace want it).
+        lang = html.escape(self.config.epub_language or self.config.language or "en")
+        self.html_tag = (
+            '<html xmlns="http://www.w3.org/1999/xhtml" '
+            f'xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}">'
+        )
+
+    def get_theme_config(self) -> tuple[str, dict[str, Any]]:
+        return self.config.epub_theme, self.config.epub_theme_options
+
+    def toc_metadata(self, level: int, navpoints: list[Any]) -> dict[str, Any]:
+        # Sphinx writes the OPF's id *name* into the NCX; EPUBCheck (NCX-001) wants the
+        # identifier *value* there (sphinx-doc/sphinx#11184).
+        metadata = super().toc_metadata(level, navpoints)
+        metadata["uid"] = self.config.epub_identifier
+        return metadata
+
+
+# -- Print: one HTML page for the whole book, then PDF ---------------------------------
+
+
+def chapters(builder: StandaloneHTMLBuilder) -> list[str]:
+    """Documents that mirror a source section, in reading order."""
+    ordered = _reading_order(builder)
+    return [doc for doc in ordered if "source_heading" in builder.env.metadata.get(doc, {})]
+
+
+def _reading_order(builder: StandaloneHTMLBuilder) -> list[str]:
+    """All documents in table-of-contents order, depth first from the root."""
+    includes = builder.env.toctree_includes
+    seen: list[str] = []
+
+    def walk(doc: str) -> None:
+        if doc in seen:
+            return
+        seen.append(doc)
+        for child in includes.get(doc, []):
+            walk(child)
+
+    walk(builder.config.root_doc)
+    return seen
+
+
+class _PrintMixin:
+    """What the print builders share: the lean print theme and the WeasyPrint stage."""
+
+    # As Sphinx's EPUB builder does: no search index, permalinks or sources in print.
+    search = False
+    add_permalinks = False
+    copysource = False
+    embedded = True
+    allow_sharp_as_current_path = False
+
+    config: Any
+    outdir: Path
+    env: Any
+
+    def get_theme_config(self) -> tuple[str, dict[str, Any]]:
+        return self.config.classbook_print_theme, {}
+
+    def print_stylesheets(self) -> list[Path]:
+        return [THEMES / self.config.classbook_print_theme / "static" / "print.css"]
+
+    def render_pdfs(self, jobs: list[render.Job], what: str) -> list[render.Result]:
+        """Render ``jobs`` with WeasyPrint, routing its log into Sphinx's."""
+        results = []
+        roots = [Path(self.outdir), THEMES]
+        try:
+            for result in render.render_all(
+                jobs,
+                stylesheets=self.print_stylesheets(),
+                roots=roots,
+                timeout=self.config.classbook_render_timeout,
+            ):
+                for level, message in result.messages:
+                    # WeasyPrint warns about what it could not lay out or fetch: under -W
+                    # these fail the build like any Sphinx warning.
+                    log = logger.warning if level >= 30 else logger.debug
+                    log("WeasyPrint (%s): %s", result.job.pdf.name, message)
+                logger.info("%s %s (%d pages)", what, result.job.pdf.name, result.pages)
+                results.append(result)
+        except render.RenderError as error:
+            raise ClassbookError(str(error)) from None
+        return results
+
+
+class BookPdfBuilder(_PrintMixin, SingleFileHTMLBuilder):
+    """The whole book as one print HTML page, rendered to a PDF per paper size."""
+
+    name = "bookpdf"
+    format = "html"  # so extensions treat it as HTML output
+    epilog = "The PDFs are in %(outdir)s."
+
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        context = super().get_doc_context(docname, body, metatags)
+        context["classbook_kind"] = "book"
+        return context
+
+    def assemble_doctree(self) -> nodes.document:
+        tree = super().assemble_doctree()
+        singlepage.repair(tree)
+        return tree
+
+    def finish(self) -> None:
+        super().finish()
+        slug = self.config.classbook_slug
+        edition = "-teacher" if self.tags.has("teacher") else ""
+        index = Path(self.outdir, self.config.root_doc + self.out_suffix)
+        jobs = [
+            render.Job(index, Path(self.outdir, f"{slug}{edition}-{paper}.pdf"), paper)
+            for paper in self.config.classbook_paper_sizes
+        ]
+        with progress_message("rendering the book PDF"):
+            self.render_pdfs(jobs, "book")
+
+
+class HandoutBuilder(_PrintMixin, StandaloneHTMLBuilder):
+    """One print page per chapter, each rendered to its own PDF with its own page numbers."""
+
+    name = "handouts"
+    format = "html"
+    epilog = "The handouts are in %(outdir)s."
+
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        context = super().get_doc_context(docname, body, metatags)
+        context["classbook_kind"] = "handout"
+        return context
+
+    def finish(self) -> None:
+        super().finish()
+        jobs = [
+            render.Job(Path(self.outdir, doc + self.out_suffix), Path(self.outdir, name), paper)
+            for number, doc in enumerate(chapters(self), start=1)
+            for paper in self.config.classbook_paper_sizes
+            for name in [handout_name(number, doc, paper)]
+        ]
+        with progress_message(f"rendering {len(jobs)} handouts"):
+            self.render_pdfs(jobs, "handout")
+
+
+def handout_name(number: int, docname: str, paper: str) -> str:
+    """``03-events-leading-a4.pdf`` for chapter 3, ``chapters/03-events-leading``."""
+    stem = docname.rsplit("/", 1)[-1]
+    slug = stem.split("-", 1)[1] if stem[:2].isdigit() and "-" in stem else stem
+    return f"{number:02d}-{slug}-{paper}.pdf"
+
+
+def register(app: Sphinx) -> None:
+    """Register the builders and the themes they use."""
+    app.add_builder(ClassbookEpubBuilder, override=True)
+    app.set_translator("epub", translators.EpubTranslator)
+    app.add_builder(BookPdfBuilder)
+    app.set_translator("bookpdf", singlepage.SinglePageTranslator)
+    app.add_builder(HandoutBuilder)
+    app.add_html_theme("print", str(THEMES / "print"))
+    app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))

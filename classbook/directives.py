@@ -1,0 +1,151 @@
+"""MyST directives that mark what the editors add, and the verbatim source text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from classbook import nodes as cb_nodes
+
+if TYPE_CHECKING:
+    from docutils.nodes import Node
+
+logger = logging.getLogger(__name__)
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Split directive content into paragraphs of joined lines, exactly as written."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    return paragraphs
+
+
+class SourceText(SphinxDirective):
+    """The source document's own paragraphs, verbatim; checked against it at build time."""
+
+    has_content = True
+
+    def run(self) -> list[Node]:
+        node = cb_nodes.source_text()
+        node["classes"].append("source-text")
+        self.set_source_info(node)
+        # Parsed as plain paragraphs: the source is plain text and must not gain markup.
+        for paragraph in _paragraphs(list(self.content)):
+            node += nodes.paragraph(paragraph, paragraph)
+        store = self.env.classbook_source_texts  # type: ignore[attr-defined]
+        store.setdefault(self.env.docname, []).append(
+            (self.lineno, _paragraphs(list(self.content)))
+        )
+        return [node]
+
+
+class _EditorialBlock(SphinxDirective):
+    """A labelled block of the editors' own material (objectives, questions)."""
+
+    has_content = True
+    title: ClassVar[str]
+    kind: ClassVar[str]
+
+    def run(self) -> list[Node]:
+        node = cb_nodes.editorial(kind=self.kind, title=self.title)
+        node["classes"] += ["editorial", self.kind]
+        self.set_source_info(node)
+        node += nodes.rubric(self.title, self.title, classes=["editorial-title"])
+        node += self.parse_content_to_nodes()
+        if not list(node.findall(nodes.list_item)):
+            logger.warning(
+                "%s: list the items as a Markdown list", self.name, location=node
+            )
+        return [node]
+
+
+class Objectives(_EditorialBlock):
+    """Learning objectives at the top of a chapter."""
+
+    title = "Learning objectives"
+    kind = "objectives"
+
+
+class Questions(_EditorialBlock):
+    """Discussion questions at the end of a chapter; handouts add answer space."""
+
+    title = "Discussion questions"
+    kind = "questions"
+
+
+class EditorNote(SphinxDirective):
+    """An editor's note on a claim of the source text; it must cite a source."""
+
+    has_content = True
+    option_spec: ClassVar[dict] = {  # type: ignore[misc]
+        "claim": directives.unchanged_required,
+        "label": directives.unchanged,
+    }
+
+    def run(self) -> list[Node]:
+        claim = " ".join(self.options.get("claim", "").split())
+        node = cb_nodes.editor_note(claim=claim)
+        node["classes"].append("editor-note")
+        self.set_source_info(node)
+        if label := self.options.get("label"):
+            node["ids"].append(nodes.make_id(label))
+        title = nodes.rubric("Editor's note", "Editor's note", classes=["editorial-title"])
+        node += title
+        if claim:
+            quote = nodes.paragraph(classes=["claim"])
+            quote += nodes.Text("The source says: ")
+            quote += nodes.inline(claim, f"\u201c{claim}\u201d", classes=["claim-words"])
+            node += quote
+        else:
+            logger.warning(
+                "editor-note: give the source's words it annotates as ':claim: …'",
+                location=node,
+            )
+        node += self.parse_content_to_nodes()
+        if not any(ref.get("refdomain") == "cite" for ref in node.findall(pending_xref)):
+            logger.warning(
+                "editor-note: cite at least one source with {cite:p}`key`", location=node
+            )
+        store = self.env.classbook_claims  # type: ignore[attr-defined]
+        store.setdefault(self.env.docname, []).append((self.lineno, claim))
+        return [node]
+
+
+class TeacherOnly(SphinxDirective):
+    """Guidance for teachers, parsed only for the teacher edition.
+
+    Student doctrees never contain it, so no student output can leak it; the teacher
+    edition is a separate parse (``-t teacher``, its own doctree folder).
+    """
+
+    has_content = True
+
+    def run(self) -> list[Node]:
+        if self.config.classbook_edition != "teacher":
+            return []
+        block = cb_nodes.editorial(kind="teacher-only", title="For teachers")
+        block["classes"] += ["editorial", "teacher-only"]
+        self.set_source_info(block)
+        block += nodes.rubric("For teachers", "For teachers", classes=["editorial-title"])
+        block += self.parse_content_to_nodes(allow_section_headings=True)
+        return [block]
+
+
+DIRECTIVES: dict[str, type[SphinxDirective]] = {
+    "source-text": SourceText,
+    "objectives": Objectives,
+    "questions": Questions,
+    "editor-note": EditorNote,
+    "teacher-only": TeacherOnly,
+}

@@ -1,0 +1,78 @@
+"""Repairs for the whole book on one page: unique ids and links that resolve."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.writers.html5 import HTML5Translator
+
+#: Ids docutils generates per document ("id1", "footnote-1"); they clash once inlined.
+_AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
+
+
+def repair(tree: nodes.document) -> None:
+    """Give each inlined document a unique anchor and ids, and fix links to match.
+
+    - The first section of each document carries ``document-<name>``, the anchor Sphinx
+      links to, on a real element: WeasyPrint loses anchors of empty spans before a page
+      break.
+    - Generated ids are prefixed per document: two chapters that both use ``[^1]`` would
+      otherwise send the second chapter's reader to the first chapter's footnote.
+    - ``#document-x#target`` becomes ``#target``: Sphinx 9 no longer collapses the double
+      fragment in single-page output (sphinx-doc/sphinx#14221).
+    """
+    renamed: dict[tuple[str, str], str] = {}
+    for start in tree.findall(addnodes.start_of_file):
+        docname = start["docname"]
+        prefix = nodes.make_id(docname) + "-"
+        section = next(iter(start.findall(nodes.section)), None)
+        if section is not None:
+            section["ids"].insert(0, f"document-{docname}")
+            section["classes"].append("document")
+        for node in start.findall(nodes.Element):
+            if _owned_by(node, start):
+                _prefix_ids(node, prefix, docname, renamed)
+    for ref in tree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if uri.startswith("#document-") and uri.count("#") > 1:
+            doc, fragment = uri[len("#document-") :].split("#", 1)
+            ref["refuri"] = "#" + renamed.get((doc, fragment), fragment)
+
+
+def _owned_by(node: nodes.Element, start: nodes.Element) -> bool:
+    """Whether ``node`` belongs to ``start``'s document, not to a document inlined in it."""
+    parent = node.parent
+    while parent is not None and parent is not start:
+        if isinstance(parent, addnodes.start_of_file):
+            return False
+        parent = parent.parent
+    return True
+
+
+def _prefix_ids(
+    node: nodes.Element, prefix: str, docname: str, renamed: dict[tuple[str, str], str]
+) -> None:
+    def fix(value: str) -> str:
+        if _AUTO_ID.match(value):
+            renamed[(docname, value)] = prefix + value
+            return prefix + value
+        return value
+
+    node["ids"] = [fix(i) for i in node.get("ids", [])]
+    if "refid" in node:
+        node["refid"] = fix(node["refid"])
+    if "backrefs" in node:
+        node["backrefs"] = [fix(i) for i in node["backrefs"]]
+    uri = node.get("refuri", "")
+    if uri.startswith("#") and uri.count("#") == 1 and _AUTO_ID.match(uri[1:]):
+        node["refuri"] = "#" + fix(uri[1:])
+
+
+class SinglePageTranslator(HTML5Translator):
+    """HTML for the one-page book: the document anchor sits on its section (see repair)."""
+
+    def visit_start_of_file(self, node: Any) -> None:
+        self.docnames.append(node["docname"])

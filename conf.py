@@ -1,0 +1,88 @@
+"""The one configuration of the book: metadata, extensions and every output's settings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The pipeline is a local Sphinx extension that lives beside this file.
+sys.path.insert(0, str(Path(__file__).parent.resolve()))
+
+# -- Book metadata -------------------------------------------------------------
+project = "The Homs Massacre, February 2012"
+author = "Classbook editors (annotations); source text anonymous"
+copyright = "2026, Classbook Editions"
+version = release = "1.0"
+language = "en"
+html_baseurl = "https://books.example.org/homs-massacre/"
+
+extensions = [
+    "myst_parser",
+    "sphinxcontrib.bibtex",
+    "classbook",
+]
+
+root_doc = "index"
+exclude_patterns = ["_build", "_source", "_data", "Thumbs.db", ".DS_Store"]
+
+# The teacher edition (`-t teacher`) adds the "For teachers" part and answer guidance;
+# student outputs never parse them.
+classbook_edition = "teacher" if tags.has("teacher") else "student"  # noqa: F821
+if classbook_edition == "student":
+    exclude_patterns.append("teachers")
+templates_path: list[str] = []
+# The source text must reach readers exactly as received: no curly-quote rewriting.
+smartquotes = False
+nitpicky = True
+
+# -- MyST ----------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 2
+
+# -- Citations -----------------------------------------------------------------
+bibtex_bibfiles = ["book/_data/references.bib"]
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+# -- Web site (sphinx-book-theme) ------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "The Homs Massacre, February 2012"
+html_static_path = ["classbook/static"]
+html_last_updated_fmt = "%d %B %Y"
+html_theme_options = {
+    "show_toc_level": 1,
+    "use_download_button": False,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+}
+
+# -- EPUB (Sphinx's EPUB 3 builder, with its own EPUB theme) ---------------------
+epub_title = project
+epub_author = "Classbook editors"
+epub_publisher = "Classbook Editions"
+epub_copyright = copyright
+epub_identifier = "urn:uuid:8f1c2f4e-2a57-4c1e-9a8e-5b0d3c6a1f20"
+epub_scheme = "uuid"
+epub_uid = "bookid"
+epub_theme = "classbook_epub"
+epub_show_urls = "footnote"
+# Sphinx keeps the previous .buildinfo as .buildinfo.bak when the configuration changes.
+epub_exclude_files = ["search.html", ".buildinfo", ".buildinfo.bak"]
+epub_basename = "homs-massacre"
+epub_use_index = False
+
+# -- Classbook (the local pipeline) ---------------------------------------------
+classbook_slug = "homs-massacre"
+classbook_publisher = "Classbook Editions"
+classbook_subtitle = "A source text with editor's notes, for the classroom"
+classbook_description = (
+    "A short anonymous account of the February 2012 killings in Homs, Syria, reproduced "
+    "verbatim and annotated against the public record for students."
+)
+classbook_license = "CC BY-NC-SA 4.0"
+classbook_license_url = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
+classbook_content_note_doc = "front/content-note"
+classbook_source_document = "_source/homs-massacre.txt"
+classbook_paper_sizes = ["a4", "letter"]
+classbook_print_theme = "print"
+classbook_render_timeout = 300
