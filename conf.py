@@ -42,7 +42,7 @@ myst_heading_anchors = 2
 # -- Citations -----------------------------------------------------------------
 bibtex_bibfiles = ["book/_data/references.bib"]
 bibtex_default_style = "plain"
-bibtex_reference_style = "author_year"
+bibtex_reference_style = "label"
 
 # -- Web site (sphinx-book-theme) ------------------------------------------------
 html_theme = "sphinx_book_theme"
