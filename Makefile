@@ -34,7 +34,7 @@ pdf: $(STAMP) ## Book PDF, A4 and Letter -> _build/pdf/
 handouts: $(STAMP) ## One PDF handout per chapter -> _build/handouts/
 	$(SPHINX) -b handouts $(BUILD)/handouts
 
-html: $(STAMP) ## Web site with downloads -> _build/html/
+html: epub pdf handouts ## Web site, publishing the other outputs as downloads -> _build/html/
 	$(SPHINX) -b html $(BUILD)/html
 
 test: $(STAMP) ## Run the test suite (builds what it checks)

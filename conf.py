@@ -30,7 +30,7 @@ exclude_patterns = ["_build", "_source", "_data", "Thumbs.db", ".DS_Store"]
 classbook_edition = "teacher" if tags.has("teacher") else "student"  # noqa: F821
 if classbook_edition == "student":
     exclude_patterns.append("teachers")
-templates_path: list[str] = []
+templates_path = ["classbook/templates"]
 # The source text must reach readers exactly as received: no curly-quote rewriting.
 smartquotes = False
 nitpicky = True
@@ -54,6 +54,7 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
+    "article_footer_items": ["classbook-downloads.html"],
 }
 
 # -- EPUB (Sphinx's EPUB 3 builder, with its own EPUB theme) ---------------------

@@ -76,4 +76,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from classbook import builders  # noqa: PLC0415 - builders import Sphinx's heavy HTML stack
 
     builders.register(app)
+    from classbook import downloads  # noqa: PLC0415 - needs the builders above
+
+    downloads.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -168,6 +168,12 @@ class HandoutBuilder(_PrintMixin, StandaloneHTMLBuilder):
         context["classbook_kind"] = "handout"
         return context
 
+    def get_relative_uri(self, from_: str, to: str, typ: str | None = None) -> str:
+        # A handout stands alone on paper: links to other chapters go to the web edition.
+        if to == from_:
+            return ""
+        return self.config.html_baseurl.rstrip("/") + "/" + self.get_target_uri(to, typ)
+
     def finish(self) -> None:
         super().finish()
         jobs = [

@@ -46,6 +46,9 @@ def _content_note(builder: StandaloneHTMLBuilder) -> str:
     title = next(iter(section.findall(nodes.title)), None)
     if title is not None:
         title.parent.remove(title)
+    # The chapter on the same page has its own generated ids ("id1"): drop the note's.
+    for node in section.findall(nodes.Element):
+        node["ids"] = []
     return builder.render_partial(section)["fragment"]
 
 
