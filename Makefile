@@ -15,10 +15,12 @@ TEACHER := $(VENV)/bin/sphinx-build -c . book -d $(BUILD)/doctrees-teacher -nW -
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt classbook/setup/debian-packages.txt
+SETUP_INPUTS := requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
+$(STAMP): $(SETUP_INPUTS)
 	classbook/setup/install-debian-packages.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	classbook/setup/install-node-tools.sh .tools
 	touch $@
 
 setup: $(STAMP) ## Create .venv and install Debian and Python packages (done by every target)

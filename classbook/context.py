@@ -41,7 +41,7 @@ def _content_note(builder: StandaloneHTMLBuilder) -> str:
     docname = builder.config.classbook_content_note_doc
     if not docname or docname not in builder.env.all_docs:
         return ""
-    doctree = builder.env.get_and_resolve_doctree(docname, builder)
+    doctree = builder.env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
     section = next(iter(doctree.findall(nodes.section)), doctree)
     title = next(iter(section.findall(nodes.title)), None)
     if title is not None:

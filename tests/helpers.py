@@ -1,0 +1,64 @@
+"""Readers for the built outputs: text and structure from HTML, EPUB and PDF files."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "book" / "_source" / "homs-massacre.txt"
+SLUG = "homs-massacre"
+
+
+def fold(text: str) -> str:
+    """Fold whitespace; a line break after a hyphen joins the word halves (line-break
+    hyphenation), so "far-\\nreaching" reads "far-reaching"."""
+    text = text.replace("\u00ad", "")
+    # WeasyPrint breaks words with U+2010 when it hyphenates; a real hyphen is "-".
+    text = re.sub(r"\u2010[ \t]*\n\s*", "", text)
+    text = re.sub(r"-[ \t]*\n\s*", "-", text)
+    # A line may break before or after a dash where the text has no space.
+    text = re.sub(r"[ \t]*\n\s*(?=[\u2014\u2013])", "", text)
+    text = re.sub(r"(?<=[\u2014\u2013])[ \t]*\n\s*", "", text)
+    return " ".join(text.split())
+
+
+def html_text(path: Path, selector: str = "main, article, body") -> str:
+    """Visible text of an HTML or XHTML file's main content."""
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    node = soup.select_one(selector) or soup
+    return fold(node.get_text(" "))
+
+
+def epub_documents(epub: Path) -> dict[str, str]:
+    """Each XHTML content document of an EPUB, by its name in the archive."""
+    with zipfile.ZipFile(epub) as archive:
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.endswith(".xhtml")
+        }
+
+
+def epub_text(epub: Path) -> str:
+    """All text of an EPUB's content documents."""
+    return fold(
+        " ".join(
+            BeautifulSoup(doc, "html.parser").get_text(" ")
+            for doc in epub_documents(epub).values()
+        )
+    )
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """Text of each page of a PDF, as extracted (line breaks kept)."""
+    return [page.extract_text() or "" for page in PdfReader(pdf).pages]
+
+
+def pdf_text(pdf: Path) -> str:
+    """All text of a PDF, folded."""
+    return fold("\n".join(pdf_pages(pdf)))

@@ -1,0 +1,84 @@
+"""Fast checks on the tiny fixture book: directives, integrity checks and stack defects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from conftest import sphinx
+
+
+def _build(src: Path, tmp_path: Path, builder: str = "html", *extra: str) -> int:
+    return sphinx(builder, src, tmp_path / builder, doctrees=tmp_path / "doctrees", extra=extra)
+
+
+def test_fixture_book_builds_clean(mini) -> None:
+    assert (mini.out("html") / "chapters" / "01-first.html").is_file()
+
+
+def test_a_warning_fails_the_build(mini_copy: Path, tmp_path: Path, capsys) -> None:
+    chapter = mini_copy / "chapters" / "02-second.md"
+    chapter.write_text(chapter.read_text() + "\nSee {ref}`no-such-label`.\n")
+    assert _build(mini_copy, tmp_path) != 0
+    assert "02-second.md" in capsys.readouterr().err
+
+
+def test_altered_source_text_fails_naming_file_and_line(
+    mini_copy: Path, tmp_path: Path, capsys
+) -> None:
+    chapter = mini_copy / "chapters" / "01-first.md"
+    chapter.write_text(chapter.read_text().replace("apostrophe's", "apostrophe’s"))
+    assert _build(mini_copy, tmp_path) != 0
+    err = capsys.readouterr().err
+    assert "01-first.md:12" in err
+    assert "must stay verbatim" in err
+
+
+def test_unmapped_source_section_fails(mini_copy: Path, tmp_path: Path, capsys) -> None:
+    (mini_copy / "chapters" / "02-second.md").unlink()
+    index = mini_copy / "index.md"
+    index.write_text(index.read_text().replace("chapters/02-second\n", ""))
+    assert _build(mini_copy, tmp_path) != 0
+    assert "'Second Section' is mirrored by no chapter" in capsys.readouterr().err
+
+
+def test_claim_must_quote_the_chapter(mini_copy: Path, tmp_path: Path, capsys) -> None:
+    chapter = mini_copy / "chapters" / "01-first.md"
+    chapter.write_text(chapter.read_text().replace(":claim: on March 3, 2001", ":claim: on May 5"))
+    assert _build(mini_copy, tmp_path) != 0
+    assert "'on May 5' is not in this chapter's source-text" in capsys.readouterr().err
+
+
+def test_editor_note_needs_a_citation(mini_copy: Path, tmp_path: Path, capsys) -> None:
+    chapter = mini_copy / "chapters" / "01-first.md"
+    chapter.write_text(chapter.read_text().replace(" {cite:p}`doe2001`", ""))
+    assert _build(mini_copy, tmp_path) != 0
+    assert "cite at least one source" in capsys.readouterr().err
+
+
+def test_footnote_ids_unique_on_the_single_page(mini) -> None:
+    soup = BeautifulSoup((mini.out("bookpdf") / "index.html").read_text(), "html.parser")
+    ids = [tag["id"] for tag in soup.select("[id]")]
+    assert len(ids) == len(set(ids))
+    calls = soup.select("a.footnote-reference")
+    assert len(calls) == 2
+    targets = [soup.select_one(f"[id='{a['href'][1:]}']") for a in calls]
+    assert "first chapter" in targets[0].get_text()
+    assert "second chapter" in targets[1].get_text()
+
+
+def test_single_page_links_have_one_fragment(mini) -> None:
+    soup = BeautifulSoup((mini.out("bookpdf") / "index.html").read_text(), "html.parser")
+    hrefs = [a["href"] for a in soup.select("a[href^='#']")]
+    assert hrefs
+    assert all(href.count("#") == 1 for href in hrefs)
+    ids = {tag["id"] for tag in soup.select("[id]")}
+    assert all(href[1:] in ids for href in hrefs), [h for h in hrefs if h[1:] not in ids]
+
+
+def test_teacher_guidance_only_in_teacher_edition(mini, mini_copy: Path, tmp_path: Path) -> None:
+    student = (mini.out("html") / "chapters" / "01-first.html").read_text()
+    assert "Secret answer guidance" not in student
+    assert _build(mini_copy, tmp_path, "epub", "-D", "classbook_edition=teacher") == 0
+    teacher = (tmp_path / "epub" / "chapters" / "01-first.xhtml").read_text()
+    assert "Secret answer guidance" in teacher

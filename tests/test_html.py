@@ -1,0 +1,65 @@
+"""The web site: one page per chapter with its title, previous/next, search, downloads."""
+
+from __future__ import annotations
+
+import zipfile
+
+from bs4 import BeautifulSoup
+from helpers import SOURCE
+
+from classbook.source import read_source
+
+SECTIONS = read_source(SOURCE)
+CHAPTERS = sorted(p.stem for p in (SOURCE.parents[1] / "chapters").glob("*.md"))
+
+
+def soup(path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_each_chapter_page_has_its_title_and_neighbours(book) -> None:
+    html = book.out("html")
+    for n, (doc, section) in enumerate(zip(CHAPTERS, SECTIONS, strict=True)):
+        page = soup(html / "chapters" / f"{doc}.html")
+        assert page.select_one("article h1").get_text(strip=True).startswith(section.heading)
+        assert section.heading in page.title.get_text()
+        prev_link = page.select_one("a.left-prev")
+        next_link = page.select_one("a.right-next")
+        assert prev_link is not None
+        if n < len(CHAPTERS) - 1:
+            assert next_link is not None
+            assert next_link["href"].endswith(f"{CHAPTERS[n + 1]}.html")
+        if n > 0:
+            assert prev_link["href"].endswith(f"{CHAPTERS[n - 1]}.html")
+
+
+def test_search_page_and_index_exist(book) -> None:
+    assert (book.out("html") / "search.html").is_file()
+    index = (book.out("html") / "searchindex.js").read_text(encoding="utf-8")
+    assert "khalidiya" in index.lower()
+
+
+def test_every_download_link_resolves_to_a_file_of_the_right_type(book) -> None:
+    html = book.out("html")
+    pages = list(html.rglob("*.html"))
+    checked = 0
+    for page in pages:
+        for link in soup(page).select("a[data-classbook-download]"):
+            target = (page.parent / link["href"]).resolve()
+            assert target.is_file(), (page, link["href"])
+            head = target.read_bytes()[:64]
+            if link["data-classbook-download"] == "pdf":
+                assert head.startswith(b"%PDF-"), target
+            else:
+                assert zipfile.is_zipfile(target), target
+                assert head[30:58] == b"mimetypeapplication/epub+zip"
+            checked += 1
+    assert checked >= 3 * len(pages)
+
+
+def test_chapter_pages_offer_their_own_handouts(book) -> None:
+    page = soup(book.out("html") / "chapters" / "04-february-2.html")
+    hrefs = [a["href"] for a in page.select("a[data-classbook-download]")]
+    assert "../downloads/04-february-2-a4.pdf" in hrefs
+    assert "../downloads/04-february-2-letter.pdf" in hrefs
+    assert "../downloads/homs-massacre.epub" in hrefs
