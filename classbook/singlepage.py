@@ -1,4 +1,4 @@
-"""Repairs for the whole book on one page: unique ids and links that resolve."""
+"""Repairs for print HTML: unique ids and links on the one-page book, footnotes in place."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.writers.html5 import HTML5Translator
 
 #: Ids docutils generates per document ("id1", "footnote-1"); they clash once inlined.
 _AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
 
 
-def repair(tree: nodes.document) -> None:
+def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset()) -> None:
     """Give each inlined document a unique anchor and ids, and fix links to match.
 
     - The first section of each document carries ``document-<name>``, the anchor Sphinx
@@ -23,6 +24,7 @@ def repair(tree: nodes.document) -> None:
       otherwise send the second chapter's reader to the first chapter's footnote.
     - ``#document-x#target`` becomes ``#target``: Sphinx 9 no longer collapses the double
       fragment in single-page output (sphinx-doc/sphinx#14221).
+    - Sections of ``chapters`` get the class ``chapter``, for the print theme's openers.
     """
     renamed: dict[tuple[str, str], str] = {}
     for start in tree.findall(addnodes.start_of_file):
@@ -32,6 +34,8 @@ def repair(tree: nodes.document) -> None:
         if section is not None:
             section["ids"].insert(0, f"document-{docname}")
             section["classes"].append("document")
+            if docname in chapters:
+                section["classes"].append("chapter")
         for node in start.findall(nodes.Element):
             if _owned_by(node, start):
                 _prefix_ids(node, prefix, docname, renamed)
@@ -76,3 +80,31 @@ class SinglePageTranslator(HTML5Translator):
 
     def visit_start_of_file(self, node: Any) -> None:
         self.docnames.append(node["docname"])
+
+
+class PrintFootnotes(SphinxPostTransform):
+    """Move each footnote's text to its call, where WeasyPrint's ``float: footnote`` needs it.
+
+    Paged media puts a floated footnote at the foot of the page that holds the element, so
+    the note must stand where it is called, not in a list at the end of the chapter.
+    """
+
+    builders = ("bookpdf", "handouts")
+    default_priority = 950
+
+    def run(self, **kwargs: Any) -> None:
+        notes = {
+            node_id: note
+            for note in self.document.findall(nodes.footnote)
+            for node_id in note["ids"]
+        }
+        for call in list(self.document.findall(nodes.footnote_reference)):
+            note = notes.get(call.get("refid", ""))
+            if note is None:
+                continue
+            text = nodes.inline(classes=["print-footnote"])
+            for paragraph in note.findall(nodes.paragraph):
+                text += paragraph.children
+            call.replace_self(text)
+        for note in set(notes.values()):
+            note.parent.remove(note)

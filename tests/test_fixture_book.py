@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from conftest import sphinx
+from helpers import pdf_pages
 
 
 def _build(src: Path, tmp_path: Path, builder: str = "html", *extra: str) -> int:
@@ -82,3 +83,24 @@ def test_teacher_guidance_only_in_teacher_edition(mini, mini_copy: Path, tmp_pat
     assert _build(mini_copy, tmp_path, "epub", "-D", "classbook_edition=teacher") == 0
     teacher = (tmp_path / "epub" / "chapters" / "01-first.xhtml").read_text()
     assert "Secret answer guidance" in teacher
+
+
+def test_footnotes_at_the_foot_of_their_page(mini) -> None:
+    pages = pdf_pages(mini.out("bookpdf") / "mini-a4.pdf")
+    for note, chapter in [
+        ("A footnote of the first chapter.", "A Tiny Source"),
+        ("A footnote of the second chapter.", "Second Section"),
+    ]:
+        holding = [page for page in pages if note in page]
+        assert len(holding) == 1, note
+        assert chapter in holding[0]
+
+
+def test_chapter_openers_number_only_the_chapters(mini) -> None:
+    soup = BeautifulSoup((mini.out("bookpdf") / "index.html").read_text(), "html.parser")
+    chapters = [s["id"] for s in soup.select("section.chapter")]
+    assert chapters == [
+        "document-chapters/01-first",
+        "document-chapters/02-second",
+        "document-chapters/03-last",
+    ]
