@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The pipeline is a local Sphinx extension that lives beside this file.
 sys.path.insert(0, str(Path(__file__).parent.resolve()))
@@ -45,17 +46,47 @@ bibtex_default_style = "plain"
 bibtex_reference_style = "label"
 
 # -- Web site (sphinx-book-theme) ------------------------------------------------
+# Sitemap, 404 page and Open Graph tags come from well-kept extensions; classbook/web.py
+# adds the generated cover, the landing page and the theme's accessibility fixes.
+extensions += ["sphinx_sitemap", "notfound.extension", "sphinxext.opengraph"]
 html_theme = "sphinx_book_theme"
 html_title = "The Homs Massacre, February 2012"
-html_static_path = ["classbook/static"]
 html_last_updated_fmt = "%d %B %Y"
+# The web edition never shows reStructuredText/MyST sources, except through a repository.
+html_copy_source = False
+html_show_sourcelink = False
+# Set to the book's public repository (e.g. "https://github.com/org/book") to add
+# the repository, source and "suggest edit" buttons; empty: no such buttons.
+classbook_repository_url = ""
 html_theme_options = {
     "show_toc_level": 1,
     "use_download_button": False,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "article_footer_items": ["classbook-downloads.html"],
+    # pydata-sphinx-theme 0.20 adds a header search field that sphinx-book-theme 1.4
+    # does not expect: the sidebar (wide screens) and the article header (phones) have one.
+    "navbar_persistent": [],
 }
+# Light or dark as the reader's system says, until they choose with the header's toggle.
+html_context = {"default_mode": "auto"}
+if classbook_repository_url:
+    html_theme_options |= {
+        "repository_url": classbook_repository_url,
+        "repository_branch": "main",
+        "path_to_docs": "book",
+        "use_repository_button": True,
+        "use_source_button": True,
+        "use_edit_page_button": True,
+    }
+# The site's address: the sitemap, the 404 page's links and Open Graph all follow it.
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+notfound_urls_prefix = urlsplit(html_baseurl).path
+ogp_site_url = html_baseurl
+ogp_image = "_static/classbook-cover.png"  # made by classbook/web.py at build time
+ogp_image_alt = f"Cover of {project}"
+ogp_social_cards = {"enable": False}
 
 # -- EPUB (Sphinx's EPUB 3 builder, with its own EPUB theme) ---------------------
 epub_title = project
@@ -71,6 +102,8 @@ epub_show_urls = "footnote"
 epub_exclude_files = ["search.html", ".buildinfo", ".buildinfo.bak"]
 epub_basename = "homs-massacre"
 epub_use_index = False
+# The cover is drawn from the title at build time (classbook/web.py), as for the web site.
+epub_cover = ("_static/classbook-cover.png", "epub-cover.html")
 
 # -- Classbook (the local pipeline) ---------------------------------------------
 classbook_slug = "homs-massacre"
@@ -87,3 +120,7 @@ classbook_source_document = "_source/homs-massacre.txt"
 classbook_paper_sizes = ["a4", "letter"]
 classbook_print_theme = "print"
 classbook_render_timeout = 300
+
+# The EPUB's dc:description and dc:contributor (Sphinx writes "unknown" otherwise).
+epub_description = classbook_description
+epub_contributor = "Classbook editors"

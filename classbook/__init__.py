@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sphinx.config import ENUM
 
-from classbook import checks, context, directives, nodes
+from classbook import checks, context, directives, nodes, register, safety, timeline, web
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -30,9 +30,7 @@ def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
         getattr(env, store, {}).pop(docname, None)
 
 
-def _merge(
-    app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
-) -> None:
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
     for store in _ENV_STORES:
         mine = getattr(env, store)
         for docname in docnames:
@@ -47,11 +45,11 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register configuration, directives, transforms and builders."""
-    app.add_config_value("classbook_slug", lambda c: c.project.lower().replace(" ", "-"), "env", str)
-    app.add_config_value("classbook_source_document", "", "env", str)
     app.add_config_value(
-        "classbook_paper_sizes", ["a4", "letter"], "env", list
+        "classbook_slug", lambda c: c.project.lower().replace(" ", "-"), "env", str
     )
+    app.add_config_value("classbook_source_document", "", "env", str)
+    app.add_config_value("classbook_paper_sizes", ["a4", "letter"], "env", list)
     app.add_config_value("classbook_default_paper", "a4", "env", ENUM("a4", "letter"))
     app.add_config_value("classbook_edition", "student", "env", ENUM("student", "teacher"))
     app.add_config_value("classbook_print_theme", "print", "env", str)
@@ -64,6 +62,9 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("classbook_content_note_doc", "", "env", str)
 
     nodes.register(app)
+    safety.setup(app)
+    register.setup(app)
+    timeline.setup(app)
     for name, directive in directives.DIRECTIVES.items():
         app.add_directive(name, directive)
 
@@ -73,10 +74,14 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-check-consistency", _check)
     app.connect("html-page-context", context.add_page_context)
 
-    from classbook import builders  # noqa: PLC0415 - builders import Sphinx's heavy HTML stack
+    from classbook import builders
 
     builders.register(app)
-    from classbook import downloads  # noqa: PLC0415 - needs the builders above
+    from classbook import downloads
 
     downloads.setup(app)
+    from classbook import packets  # needs the builders above
+
+    packets.setup(app)
+    web.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

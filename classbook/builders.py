@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-import os
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +13,10 @@ from sphinx.builders.epub3 import Epub3Builder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.errors import SphinxError
-from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.display import progress_message
 
-from classbook import render, singlepage, translators
+from classbook import render, reproducible, singlepage, translators
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -38,6 +38,13 @@ class ClassbookError(SphinxError):
 class ClassbookEpubBuilder(Epub3Builder):
     """Sphinx's EPUB 3 builder with the NCX identifier and accessibility metadata fixed."""
 
+    #: What the book offers every reader (schema.org accessibilityFeature values).
+    accessibility_features = ("structuralNavigation", "tableOfContents", "readingOrder")
+    #: The standard the EPUB is checked against (Ace by DAISY, EPUBCheck).
+    conforms_to = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+    #: An image in a content document: <img> or inline <svg>.
+    image_tag = re.compile(r"<(img|svg)[\s>]")
+
     def init(self) -> None:
         super().init()
         # Sphinx's XHTML root element carries no language (EPUBCheck and Ace want it).
@@ -56,6 +63,68 @@ class ClassbookEpubBuilder(Epub3Builder):
         metadata = super().toc_metadata(level, navpoints)
         metadata["uid"] = self.config.epub_identifier
         return metadata
+
+    def build_epub(self) -> None:
+        super().build_epub()
+        # Sphinx dates each zip entry from its file's local mtime: reproducible builds
+        # date them all from SOURCE_DATE_EPOCH instead.
+        if (epoch := reproducible.source_date_epoch()) is not None:
+            epub = Path(self.outdir, self.config.epub_basename + ".epub")
+            reproducible.normalise_zip(epub, epoch)
+
+    def build_content(self) -> None:
+        """Write content.opf, then add the EPUB Accessibility 1.1 metadata to it."""
+        super().build_content()
+        opf, ns = Path(self.outdir, "content.opf"), "http://www.idpf.org/2007/opf"
+        ET.register_namespace("", ns)  # write the OPF namespace unprefixed, as Sphinx does
+        ET.register_namespace("dc", "http://purl.org/dc/elements/1.1/")
+        tree = ET.parse(opf)
+        metadata = tree.getroot().find(f"{{{ns}}}metadata")
+        if metadata is None:
+            raise ClassbookError(f"{opf} has no <metadata>: has Sphinx's template changed?")
+        for prop, value in self.accessibility_metadata():
+            ET.SubElement(metadata, f"{{{ns}}}meta", property=prop).text = value
+        ET.indent(tree, space="  ")
+        tree.write(opf, encoding="UTF-8", xml_declaration=True)
+
+    def accessibility_metadata(self) -> list[tuple[str, str]]:
+        """The schema.org accessibility properties (with dcterms:conformsTo) of this book."""
+        # Images (the cover included) make the book visual too; their alt text keeps it
+        # fully readable as text alone.
+        images = any(
+            self.image_tag.search(Path(self.outdir, name).read_text(encoding="utf-8"))
+            for name in self.files
+            if name.endswith(self.out_suffix)
+        )
+        modes = ["textual", "visual"] if images else ["textual"]
+        features = [*self.accessibility_features, *(["alternativeText"] if images else [])]
+        summary = (
+            "This publication meets WCAG 2.1 Level AA. Its chapters are marked up with "
+            "headings, lists and tables in reading order, with a navigable table of "
+            "contents"
+            + ("; every image has a text alternative" if images else "")
+            + ". It can be read entirely as text and contains no flashing, motion or "
+            "sound hazards."
+        )
+        return [
+            *(("schema:accessMode", mode) for mode in modes),
+            ("schema:accessModeSufficient", "textual"),
+            *(("schema:accessibilityFeature", feature) for feature in features),
+            ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", summary),
+            ("dcterms:conformsTo", self.conforms_to),
+        ]
+
+    def build_navigation_doc(self) -> None:
+        """Write nav.xhtml; its toc also gets the ARIA role matching its epub:type."""
+        super().build_navigation_doc()
+        nav = Path(self.outdir, "nav.xhtml")
+        text = nav.read_text(encoding="utf-8")
+        # Ace by DAISY: epub-type-has-matching-role (epub:type="toc" wants role="doc-toc").
+        fixed = text.replace('<nav epub:type="toc">', '<nav epub:type="toc" role="doc-toc">', 1)
+        if fixed == text:
+            raise ClassbookError(f'{nav} has no <nav epub:type="toc">: has Sphinx changed?')
+        nav.write_text(fixed, encoding="utf-8")
 
 
 # -- Print: one HTML page for the whole book, then PDF ---------------------------------
@@ -140,7 +209,7 @@ class BookPdfBuilder(_PrintMixin, SingleFileHTMLBuilder):
 
     def assemble_doctree(self) -> nodes.document:
         tree = super().assemble_doctree()
-        singlepage.repair(tree)
+        singlepage.repair(tree, chapters=set(chapters(self)))
         return tree
 
     def finish(self) -> None:
@@ -199,6 +268,7 @@ def register(app: Sphinx) -> None:
     app.set_translator("epub", translators.EpubTranslator)
     app.add_builder(BookPdfBuilder)
     app.set_translator("bookpdf", singlepage.SinglePageTranslator)
+    app.add_post_transform(singlepage.PrintFootnotes)
     app.add_builder(HandoutBuilder)
     app.add_html_theme("print", str(THEMES / "print"))
     app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))

@@ -103,10 +103,10 @@ def _report_difference(
             location=(docname, line),
         )
         return
-    for number, (ours, theirs) in enumerate(zip(written, section.paragraphs), start=1):
+    for number, (ours, theirs) in enumerate(zip(written, section.paragraphs, strict=True), start=1):
         if ours != theirs:
             at = next(
-                (i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b),
+                (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
                 min(len(ours), len(theirs)),
             )
             hint = "only whitespace differs" if normalise(ours) == normalise(theirs) else ""

@@ -31,7 +31,7 @@ def page_url(app: Sphinx, docname: str) -> str:
 @cache
 def qr_svg(url: str) -> str:
     """A QR code for ``url`` as inline SVG (vector, so it prints sharply at any size)."""
-    import segno  # noqa: PLC0415
+    import segno
 
     return segno.make(url, error="m").svg_inline(scale=4, border=0, omitsize=False)
 

@@ -64,9 +64,7 @@ class _EditorialBlock(SphinxDirective):
         node += nodes.rubric(self.title, self.title, classes=["editorial-title"])
         node += self.parse_content_to_nodes()
         if not list(node.findall(nodes.list_item)):
-            logger.warning(
-                "%s: list the items as a Markdown list", self.name, location=node
-            )
+            logger.warning("%s: list the items as a Markdown list", self.name, location=node)
         return [node]
 
 
@@ -134,11 +132,15 @@ class TeacherOnly(SphinxDirective):
     def run(self) -> list[Node]:
         if self.config.classbook_edition != "teacher":
             return []
+        content = self.parse_content_to_nodes(allow_section_headings=True)
+        # A table of contents (the "For teachers" part) needs no box around it.
+        if any(isinstance(node, nodes.compound) for node in content):
+            return content
         block = cb_nodes.editorial(kind="teacher-only", title="For teachers")
         block["classes"] += ["editorial", "teacher-only"]
         self.set_source_info(block)
         block += nodes.rubric("For teachers", "For teachers", classes=["editorial-title"])
-        block += self.parse_content_to_nodes(allow_section_headings=True)
+        block += content
         return [block]
 
 

@@ -35,7 +35,8 @@ class Download:
 def book_downloads(app: Sphinx) -> list[Download]:
     """The whole-book files: the EPUB and the book PDF in every paper size."""
     slug = app.config.classbook_slug
-    files = [Download("EPUB (e-readers)", "epub", f"{app.config.epub_basename}.epub", "epub", "book")]
+    epub = f"{app.config.epub_basename}.epub"
+    files = [Download("EPUB (e-readers)", "epub", epub, "epub", "book")]
     files += [
         Download(f"Book PDF, {PAPER_LABELS[p]}", "pdf", f"{slug}-{p}.pdf", "pdf", "book")
         for p in app.config.classbook_paper_sizes

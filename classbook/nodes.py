@@ -41,9 +41,7 @@ def _depart_section(self: HTML5Translator, node: nodes.Element) -> None:
 
 def _visit_editor_note(self: HTML5Translator, node: editor_note) -> None:
     # An aside with role "note": screen readers announce it apart from the source's prose.
-    self.body.append(
-        self.starttag(node, "aside", role="note", **{"aria-label": "Editor's note"})
-    )
+    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": "Editor's note"}))
 
 
 def _depart_aside(self: HTML5Translator, node: nodes.Element) -> None:

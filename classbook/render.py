@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 #: Tagged PDF for screen readers; WeasyPrint's PDF/UA-1 variant also sets /Lang and title.
 PDF_VARIANT = "pdf/ua-1"
+#: Seconds the worker processes may take to start (not counted in any render's timeout).
+STARTUP_TIMEOUT = 120
 
 
 class RenderError(RuntimeError):
@@ -55,7 +58,7 @@ def make_fetcher(roots: Sequence[Path]) -> object:
     Content may come from contributors: a chapter must not pull ``/etc/passwd`` or any
     network resource into a PDF.
     """
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - heavy import, workers only
+    from weasyprint.urls import URLFetcher  # heavy import, workers only
 
     allowed = [root.resolve() for root in roots]
 
@@ -77,8 +80,8 @@ class _Renderer:
     """WeasyPrint set up once (fonts, stylesheets, fetcher) and reused for every job."""
 
     def __init__(self, stylesheets: Sequence[Path], roots: Sequence[Path]) -> None:
-        from weasyprint import CSS  # noqa: PLC0415
-        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
         self.fonts = FontConfiguration()
         self.fetcher = make_fetcher(roots)
@@ -92,7 +95,7 @@ class _Renderer:
         }
 
     def render(self, job: Job) -> Result:
-        from weasyprint import HTML  # noqa: PLC0415
+        from weasyprint import HTML
 
         result = Result(job)
         handler = _Collect()
@@ -119,11 +122,19 @@ _worker: _Renderer | BaseException | None = None
 
 def _init_worker(stylesheets: Sequence[Path], roots: Sequence[Path]) -> None:
     global _worker  # noqa: PLW0603 - one renderer per worker process, by design
+    # Ctrl-C reaches the whole process group: the parent stops the pool, and the workers
+    # must not each die printing a traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker = _Renderer(stylesheets, roots)
-    except Exception as error:  # noqa: BLE001 - reported by the first job, not lost
+    except Exception as error:  # reported by the first job, not lost
         # A failing initializer would make the pool restart workers forever.
         _worker = error
+
+
+def _ready() -> bool:
+    """A no-op task: it runs once a worker has set WeasyPrint up."""
+    return True
 
 
 def _render_in_worker(job: Job) -> Result:
@@ -151,6 +162,14 @@ def render_all(
     context = multiprocessing.get_context("spawn")
     pool = context.Pool(workers, initializer=_init_worker, initargs=(stylesheets, roots))
     try:
+        # Starting the workers (spawning, importing WeasyPrint, loading fonts) is no render's
+        # time: wait for it before the clock of the first document starts.
+        try:
+            pool.apply_async(_ready).get(timeout=max(STARTUP_TIMEOUT, timeout))
+        except multiprocessing.TimeoutError:
+            raise RenderError(
+                f"WeasyPrint did not start within {max(STARTUP_TIMEOUT, timeout):g} s"
+            ) from None
         pending = [(job, pool.apply_async(_render_in_worker, (job,))) for job in jobs]
         for job, future in pending:
             try:
@@ -161,7 +180,9 @@ def render_all(
                     "look for a layout WeasyPrint cannot finish (huge tables, deep nesting)"
                 ) from None
             except Exception as error:  # a worker's error arrives here re-raised
-                raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from error
+                raise RenderError(
+                    f"{job.html}: rendering {job.pdf.name} failed: {error}"
+                ) from error
     finally:
         pool.terminate()
         pool.join()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from docutils import nodes
@@ -36,9 +37,8 @@ def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset
             section["classes"].append("document")
             if docname in chapters:
                 section["classes"].append("chapter")
-        for node in start.findall(nodes.Element):
-            if _owned_by(node, start):
-                _prefix_ids(node, prefix, docname, renamed)
+        for node in _own_nodes(start):
+            _prefix_ids(node, prefix, docname, renamed)
     for ref in tree.findall(nodes.reference):
         uri = ref.get("refuri", "")
         if uri.startswith("#document-") and uri.count("#") > 1:
@@ -46,14 +46,21 @@ def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset
             ref["refuri"] = "#" + renamed.get((doc, fragment), fragment)
 
 
-def _owned_by(node: nodes.Element, start: nodes.Element) -> bool:
-    """Whether ``node`` belongs to ``start``'s document, not to a document inlined in it."""
-    parent = node.parent
-    while parent is not None and parent is not start:
-        if isinstance(parent, addnodes.start_of_file):
-            return False
-        parent = parent.parent
-    return True
+def _own_nodes(start: nodes.Element) -> Iterator[nodes.Element]:
+    """The nodes of ``start``'s document, without the documents inlined in it.
+
+    Walks the children lists: Sphinx's ``inline_all_toctrees`` leaves the parent pointers of
+    inlined documents stale, so walking up from a node is not reliable.
+    """
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            child
+            for child in node.children
+            if isinstance(child, nodes.Element) and not isinstance(child, addnodes.start_of_file)
+        )
 
 
 def _prefix_ids(

@@ -48,8 +48,7 @@ def epub_text(epub: Path) -> str:
     """All text of an EPUB's content documents."""
     return fold(
         " ".join(
-            BeautifulSoup(doc, "html.parser").get_text(" ")
-            for doc in epub_documents(epub).values()
+            BeautifulSoup(doc, "html.parser").get_text(" ") for doc in epub_documents(epub).values()
         )
     )
 

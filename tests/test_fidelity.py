@@ -43,8 +43,8 @@ def test_every_source_heading_is_mapped_exactly_once() -> None:
         match = FRONT_MATTER.match(chapter.read_text(encoding="utf-8"))
         assert match, f"{chapter.name} has no front matter"
         meta = dict(
-            (k.strip(), v.strip().strip('"')) for k, v in
-            (line.split(":", 1) for line in match.group(1).splitlines())
+            (k.strip(), v.strip().strip('"'))
+            for k, v in (line.split(":", 1) for line in match.group(1).splitlines())
         )
         mapped.append((meta["source_heading"], meta.get("source_group")))
     assert sorted(h for h, _ in mapped) == sorted(s.heading for s in SECTIONS)

@@ -57,15 +57,18 @@ def test_editor_note_needs_a_citation(mini_copy: Path, tmp_path: Path, capsys) -
     assert "cite at least one source" in capsys.readouterr().err
 
 
-def test_footnote_ids_unique_on_the_single_page(mini) -> None:
+def test_ids_unique_and_footnotes_in_place_on_the_single_page(mini) -> None:
     soup = BeautifulSoup((mini.out("bookpdf") / "index.html").read_text(), "html.parser")
     ids = [tag["id"] for tag in soup.select("[id]")]
     assert len(ids) == len(set(ids))
-    calls = soup.select("a.footnote-reference")
-    assert len(calls) == 2
-    targets = [soup.select_one(f"[id='{a['href'][1:]}']") for a in calls]
-    assert "first chapter" in targets[0].get_text()
-    assert "second chapter" in targets[1].get_text()
+    # Each chapter's [^1] stays its own note, placed where it is called.
+    notes = soup.select("span.print-footnote")
+    assert [n.get_text() for n in notes] == [
+        "A footnote of the first chapter.",
+        "A footnote of the second chapter.",
+    ]
+    assert notes[0].find_parent("section", class_="chapter")["id"].endswith("01-first")
+    assert notes[1].find_parent("section", class_="chapter")["id"].endswith("02-second")
 
 
 def test_single_page_links_have_one_fragment(mini) -> None:

@@ -58,7 +58,7 @@ def test_first_page_has_strip_url_content_note_and_chapter(book) -> None:
 
 @pytest.mark.parametrize("index", [0, 4, 10])
 def test_qr_code_decodes_to_the_chapter_url(book, tmp_path: Path, index: int) -> None:
-    n, doc, _paper, path = handouts(book)[index * 2]
+    _n, doc, _paper, path = handouts(book)[index * 2]
     png = tmp_path / "page"
     subprocess.run(
         ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(path), str(png)], check=True
@@ -82,8 +82,8 @@ def test_every_character_inside_the_page_box(book) -> None:
         with pdfplumber.open(path) as doc:
             for page in doc.pages:
                 for char in page.chars:
-                    assert 0 <= char["x0"] and char["x1"] <= page.width + 0.5, char["text"]
-                    assert 0 <= char["top"] and char["bottom"] <= page.height + 0.5
+                    assert char["x0"] >= 0 and char["x1"] <= page.width + 0.5, char["text"]
+                    assert char["top"] >= 0 and char["bottom"] <= page.height + 0.5
 
 
 def test_handouts_are_tagged(book) -> None:

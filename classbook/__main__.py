@@ -1,0 +1,23 @@
+"""``python -m classbook <command>``: the book's command line, one subcommand per module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from classbook import packets, publish
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand; return its exit status."""
+    parser = argparse.ArgumentParser(prog="python -m classbook", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    publish.add_commands(commands)  # build, dist
+    packets.add_commands(commands)  # packet
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,445 @@
+"""Bad input gives one clear error and costs nothing; the PDF renderer is sandboxed.
+
+Each case of ``tests/corpus`` is laid over a copy of the fixture book that was built once
+before; the build through ``python -m classbook build`` must fail naming the file and line
+and saying what to do, print no traceback, and leave the published output as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, ROOTS
+from pypdf import PdfReader
+
+from classbook import __main__ as cli
+from classbook import publish, render
+
+CORPUS = Path(__file__).parent / "corpus"
+EPOCH = "1700000000"
+
+
+@dataclass(frozen=True)
+class Broken:
+    """What a corpus case must report: where, what is wrong and what to do."""
+
+    file: str
+    line: int | None  # None: a problem of the whole file
+    problem: str
+    advice: str
+
+
+CHAPTER = "chapters/02-second.md"
+CASES = {
+    "unclosed-fence": Broken(CHAPTER, 13, "is never closed", "add a line '```'"),
+    "unknown-directive": Broken(
+        CHAPTER, 13, "Unknown directive type", "check the directive's spelling"
+    ),
+    "unknown-role": Broken(CHAPTER, 13, "Unknown interpreted text role", "check the role's"),
+    "broken-xref": Broken(CHAPTER, 13, "undefined label", "check the label's spelling"),
+    "missing-image": Broken(CHAPTER, 13, "image file not readable", "check the path"),
+    "corrupt-image": Broken(CHAPTER, 13, "is not a PNG, JPEG", "export it again"),
+    "invalid-front-matter": Broken(CHAPTER, 3, "front matter is not valid YAML", "quotes"),
+    "not-utf8": Broken(CHAPTER, 11, "not UTF-8", "save it as UTF-8"),
+    "not-in-toctree": Broken(
+        "chapters/04-orphan.md", None, "isn't included in any toctree", "list the document"
+    ),
+    "duplicate-label": Broken(CHAPTER, 14, "duplicate label first", "rename one"),
+    "empty-chapter": Broken(CHAPTER, 1, "this document is empty", "write its text"),
+    "huge-paragraph": Broken(
+        CHAPTER, 13, "a paragraph of 1,048,576 characters", "split it into paragraphs"
+    ),
+    "raw-html-script": Broken(CHAPTER, 13, "<script> is never allowed", "Write it in Markdown"),
+    "raw-html-iframe": Broken(CHAPTER, 13, "<iframe> is never allowed", "Write it in Markdown"),
+    "raw-html-file-image": Broken(CHAPTER, 13, "raw HTML is off", "Write it in Markdown"),
+    "raw-html-event-handler": Broken(
+        CHAPTER, 13, "event-handler attributes", "Write it in Markdown"
+    ),
+    "javascript-link": Broken(
+        CHAPTER, 13, "javascript: links are never allowed", "link to an https://"
+    ),
+    "image-outside-book": Broken(
+        CHAPTER, 13, "is outside the book folder", "copy the image into book/"
+    ),
+    "remote-image": Broken(CHAPTER, 13, "images are never fetched", "save it inside book/"),
+}
+MEGABYTE = "{{ONE_MEGABYTE_PARAGRAPH}}"
+
+
+def test_every_corpus_case_is_checked() -> None:
+    folders = {path.name for path in CORPUS.iterdir() if path.is_dir()}
+    assert folders == set(CASES)
+
+
+# -- Helpers -------------------------------------------------------------------------------
+
+
+def classbook(project: Path, *args: str, **popen: object) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m classbook`` in ``project`` (the fixture book is ``project/mini``)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": EPOCH}
+    return subprocess.run(
+        [sys.executable, "-m", "classbook", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        **popen,  # type: ignore[arg-type]
+    )
+
+
+def build(project: Path, builder: str = "epub", outname: str = "epub"):
+    """Build the fixture book in ``project`` through the wrapper, as the Makefile does."""
+    return classbook(
+        project, "build", "--source-dir", "mini", "--conf-dir", "mini", builder, outname
+    )
+
+
+def build_here(project: Path, monkeypatch: pytest.MonkeyPatch, capfd) -> tuple[int, str]:
+    """:func:`build`, in this process (several times faster); returns status and output."""
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    capfd.readouterr()
+    status = cli.main(["build", "--source-dir", "mini", "--conf-dir", "mini", "epub", "epub"])
+    out, err = capfd.readouterr()
+    return status, out + err
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` by relative path, with its SHA-256."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def lay_over(case: str, book: Path) -> None:
+    """Copy a corpus case's files over the book, expanding generated content."""
+    for path in sorted((CORPUS / case).rglob("*")):
+        if path.is_file():
+            target = book / path.relative_to(CORPUS / case)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = path.read_bytes()
+            if MEGABYTE.encode() in data:
+                paragraph = ("All work and no play makes a long paragraph. " * 25_000)[: 1 << 20]
+                data = data.replace(MEGABYTE.encode(), paragraph.encode())
+            target.write_bytes(data)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose fixture book was built and published once (EPUB)."""
+    project = tmp_path_factory.mktemp("published")
+    shutil.copytree(ROOTS / "test-mini", project / "mini")
+    done = build(project)
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture
+def project(published: Path, tmp_path: Path) -> Path:
+    """A private copy of the published project: book, outputs and shared doctrees."""
+    copy = tmp_path / "project"
+    shutil.copytree(published, copy, symlinks=True)
+    return copy
+
+
+# -- Bad input -> one clear error, nothing lost ----------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_book_fails_clearly_and_keeps_the_last_good_output(
+    case: str, project: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    expected = CASES[case]
+    before = snapshot(project / "_build" / "epub")
+    lay_over(case, project / "mini")
+
+    status, output = build_here(project, monkeypatch, capfd)
+
+    assert status != 0, output
+    assert "Traceback" not in output and "Exception occurred" not in output, output
+    where = re.escape(expected.file) + (f":{expected.line}:" if expected.line else ": ")
+    lines = [line for line in output.splitlines() if re.search(where, line)]
+    assert any(expected.problem in line for line in lines), output
+    assert any(expected.advice in line for line in lines), output
+    assert "Could not fetch remote image" not in output  # never a network access
+    assert "_build/epub was left as it was" in output
+    assert snapshot(project / "_build" / "epub") == before
+    assert not (project / "_build" / ".epub.old").exists()
+
+
+def test_fixed_book_is_published_and_staging_cleared(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    chapter = project / "mini" / CHAPTER
+    original = chapter.read_text(encoding="utf-8")
+    lay_over("broken-xref", project / "mini")
+    assert build_here(project, monkeypatch, capfd)[0] != 0
+    assert (project / "_build" / ".epub.staging").is_dir()  # kept for a look
+
+    chapter.write_text(original.replace("A note of ours.", "A corrected note."), "utf-8")
+    status, output = build_here(project, monkeypatch, capfd)
+    assert status == 0, output
+    assert "A corrected note." in (project / "_build/epub/chapters/02-second.xhtml").read_text()
+    leftovers = {p.name for p in (project / "_build").iterdir() if p.name.startswith(".epub")}
+    assert leftovers == set()
+
+
+def test_error_in_conf_py_names_the_line_without_a_traceback(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    conf = project / "mini" / "conf.py"
+    lines = conf.read_text(encoding="utf-8").splitlines()
+    conf.write_text("\n".join([*lines, "html_theme = undefined_name", ""]), encoding="utf-8")
+    before = snapshot(project / "_build" / "epub")
+
+    status, output = build_here(project, monkeypatch, capfd)
+
+    assert status != 0
+    assert "Traceback" not in output, output
+    assert f"conf.py:{len(lines) + 1}" in output, output
+    assert "NameError" in output
+    assert snapshot(project / "_build" / "epub") == before
+
+
+# -- Two builds at once; Ctrl-C --------------------------------------------------------------
+
+
+def test_second_build_is_refused_while_one_runs(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    before = snapshot(project / "_build" / "epub")
+    with publish.build_lock(project / "_build"):
+        done = build(project)
+    assert done.returncode == publish.LOCKED
+    assert f"another build is running (pid {os.getpid()}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(project / "_build" / "epub") == before
+    assert build_here(project, monkeypatch, capfd)[0] == 0  # the lock is free again
+
+
+def _slow_chapter(book: Path, rows: int = 3000) -> None:
+    """A long table, so the PDF render takes long enough to be interrupted."""
+    chapter = book / "chapters" / "03-last.md"
+    table = "\n".join(
+        ["| Row | Text |", "| --- | --- |"] + [f"| {i} | row {i} |" for i in range(rows)]
+    )
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n" + table + "\n", "utf-8")
+
+
+def test_ctrl_c_during_the_render_keeps_the_last_good_output(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(ROOTS / "test-mini", project / "mini")
+    _slow_chapter(project / "mini")
+    previous = project / "_build" / "pdf"
+    previous.mkdir(parents=True)
+    (previous / "mini-a4.pdf").write_bytes(b"%PDF-1.7 the last good edition")
+    before = snapshot(previous)
+    staging = project / "_build" / ".pdf.staging"
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": EPOCH}
+    args = ["build", "--source-dir", "mini", "--conf-dir", "mini", "bookpdf", "pdf"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "classbook", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (staging / "index.html").is_file():  # the print page: rendering comes next
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        time.sleep(2)
+        assert process.poll() is None, "the render finished before Ctrl-C"
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+        _out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    assert process.returncode == publish.INTERRUPTED, err
+    assert "Traceback" not in err, err
+    assert "interrupted: _build/pdf was left as it was" in err
+    assert snapshot(previous) == before
+    with pytest.raises(ProcessLookupError):  # no WeasyPrint worker left behind
+        for _ in range(50):
+            os.killpg(process.pid, 0)
+            time.sleep(0.1)
+
+
+def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
+    build_dir = tmp_path / "_build"
+    old = build_dir / ".html.old"
+    old.mkdir(parents=True)
+    (old / "index.html").write_text("last good")
+    publish.recover(build_dir, "html")  # the power went out between the two renames
+    assert (build_dir / "html" / "index.html").read_text() == "last good"
+    assert not old.exists()
+
+
+# -- The WeasyPrint sandbox ----------------------------------------------------------------
+
+
+def _png() -> bytes:
+    """A valid 1x1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x20\x40\x60")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str]
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(PNG)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web_server() -> Iterator[tuple[str, list[str]]]:
+    """A local web server that records every request it gets."""
+    requests: list[str] = []
+    handler = type("Handler", (_Recorder,), {"requests": requests})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> dict[str, Path]:
+    """A build folder with an image inside, and a secret file outside it."""
+    build_dir, outside = tmp_path / "build", tmp_path / "outside"
+    build_dir.mkdir()
+    outside.mkdir()
+    (build_dir / "inside.png").write_bytes(PNG)
+    (outside / "secret.png").write_bytes(PNG)
+    (build_dir / "link.png").symlink_to(outside / "secret.png")
+    return {"build": build_dir, "outside": outside}
+
+
+def test_fetcher_serves_only_data_and_files_inside_the_roots(
+    sandbox: dict[str, Path], web_server: tuple[str, list[str]]
+) -> None:
+    base, requests = web_server
+    fetcher = render.make_fetcher([sandbox["build"]])
+
+    inside = fetcher.fetch((sandbox["build"] / "inside.png").as_uri())  # type: ignore[attr-defined]
+    assert inside.read() == PNG
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"  # type: ignore[attr-defined]
+
+    refused = [
+        "file:///etc/passwd",
+        (sandbox["outside"] / "secret.png").as_uri(),
+        (sandbox["build"] / ".." / "outside" / "secret.png").as_uri(),
+        (sandbox["build"] / "link.png").as_uri(),  # a symlink out of the build
+        f"{sandbox['build'].as_uri()}/%2e%2e/outside/secret.png",
+        f"{base}/pixel.png",
+        "https://example.org/pixel.png",
+        "ftp://example.org/pixel.png",
+    ]
+    for url in refused:
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)  # type: ignore[attr-defined]
+    assert requests == []
+
+
+def _images(pdf: Path) -> int:
+    return sum(len(page.images) for page in PdfReader(pdf).pages)
+
+
+def test_render_never_fetches_outside_the_build_or_from_the_network(
+    sandbox: dict[str, Path], web_server: tuple[str, list[str]]
+) -> None:
+    base, requests = web_server
+    html = sandbox["build"] / "page.html"
+    html.write_text(
+        "<!DOCTYPE html><html lang='en'><head><title>t</title>"
+        f"<link rel='stylesheet' href='{base}/style.css'></head><body>"
+        "<p>Inside: <img src='inside.png' alt='inside'></p>"
+        f"<p><img src='{(sandbox['outside'] / 'secret.png').as_uri()}' alt='secret'></p>"
+        "<p><img src='file:///etc/passwd' alt='passwd'></p>"
+        f"<p><img src='{base}/pixel.png' alt='remote'></p>"
+        "<p style=\"background: url('https://example.org/bg.png')\">x</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    pdf = sandbox["build"] / "page.pdf"
+
+    [result] = render.render_all(
+        [render.Job(html, pdf, "a4")],
+        stylesheets=[],
+        roots=[sandbox["build"]],
+        timeout=120,
+        workers=1,
+    )
+
+    assert requests == []
+    assert _images(pdf) == 1  # only the image inside the build
+    refusals = [message for _level, message in result.messages if "refused" in message]
+    assert len(refusals) >= 4, result.messages
+
+
+def test_render_timeout_names_the_document(tmp_path: Path) -> None:
+    rows = "".join(f"<tr><td>{i}</td><td>row {i}</td></tr>" for i in range(5000))
+    html = tmp_path / "endless.html"
+    html.write_text(f"<html><body><table>{rows}</table></body></html>", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(render.RenderError, match=r"endless\.html.*longer than 0\.5 s"):
+        list(
+            render.render_all(
+                [render.Job(html, tmp_path / "endless.pdf", "a4")],
+                stylesheets=[],
+                roots=[tmp_path],
+                timeout=0.5,
+                workers=1,
+            )
+        )
+    # Start-up is not counted, and the worker is stopped, not waited for.
+    assert time.monotonic() - started < 60
+    assert not (tmp_path / "endless.pdf").exists()

@@ -1,0 +1,139 @@
+"""The teacher edition has the "For teachers" part and the answer guidance; no student
+output (site, EPUB, book PDF, handouts, packets) has a word of either."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT, sphinx
+from helpers import SLUG, epub_text, fold, pdf_text
+from test_packets import build_packets
+
+BOOK = ROOT / "book"
+#: Characters of MyST markup: a sentence with any of them does not reach the output as is.
+MARKUP = re.compile(r"[{}`*\[\]<>_|#]")
+WORDS = 9
+
+
+def sentences(markdown: str) -> list[str]:
+    """Plain sentences of ``markdown``, cut to their first words (short enough not to
+    straddle a page break, long enough to be found nowhere else)."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", markdown):
+        if paragraph.lstrip().startswith((":::", "(", "#", "```")):
+            continue
+        for raw in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+            sentence = re.sub(r"^(\d+\.|-)\s+", "", raw)
+            words = sentence.split()
+            if len(words) >= WORDS and not MARKUP.search(sentence):
+                found.append(" ".join(words[:WORDS]))
+    return found
+
+
+TEACHER_ONLY = re.compile(r":::\{teacher-only\}\n(.*?)\n:::", re.DOTALL)
+
+
+def teacher_only_text() -> dict[str, list[str]]:
+    """Sentences of every teacher-only block and every "For teachers" page, by file; not
+    those that student pages share (the About page describes the book in the same words,
+    the claims register quotes the record)."""
+    student = " ".join(
+        " ".join(TEACHER_ONLY.sub("", path.read_text(encoding="utf-8")).split())
+        for path in sorted([*BOOK.rglob("*.md"), *(BOOK / "_data").glob("*.yml")])
+        if "teachers" not in path.relative_to(BOOK).parts
+    )
+    found: dict[str, list[str]] = {}
+    for path in sorted((BOOK / "chapters").glob("*.md")):
+        blocks = TEACHER_ONLY.findall(path.read_text(encoding="utf-8"))
+        found[path.name] = [s for block in blocks for s in sentences(block) if s not in student]
+    for path in sorted((BOOK / "teachers").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        found[f"teachers/{path.name}"] = [s for s in sentences(text) if s not in student]
+    return {name: sentences_[:4] for name, sentences_ in found.items()}
+
+
+TEACHER_TEXT = teacher_only_text()
+SNIPPETS = [s for found in TEACHER_TEXT.values() for s in found]
+
+
+def test_every_teacher_file_gives_sentences_to_look_for() -> None:
+    assert all(TEACHER_TEXT.values()), [name for name, found in TEACHER_TEXT.items() if not found]
+    assert len(TEACHER_TEXT) >= 11 + 4
+
+
+@pytest.fixture(scope="module")
+def teacher(book) -> Path:
+    """The teacher edition, built as `make teacher` builds it (own doctrees, -t teacher)."""
+    out = book.root / "pdf-teacher"
+    status = sphinx(
+        "bookpdf",
+        BOOK,
+        out,
+        confdir=ROOT,
+        doctrees=book.root / "doctrees-teacher",
+        extra=("-t", "teacher"),
+    )
+    assert status == 0, "the teacher edition failed to build (see the warnings above)"
+    return out
+
+
+def body_text(pdf: Path) -> str:
+    """A PDF's text without running heads and page numbers, so that sentences running
+    over a page break read on."""
+    parts = []
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            body = page.crop((0, 50, page.width, page.height - 45))
+            parts.append(body.extract_text() or "")
+    return fold("\n".join(parts))
+
+
+def test_teacher_edition_is_named_and_sized_per_paper(teacher) -> None:
+    names = sorted(p.name for p in teacher.glob("*.pdf"))
+    assert names == [f"{SLUG}-teacher-a4.pdf", f"{SLUG}-teacher-letter.pdf"]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_teacher_edition_has_the_guidance_and_the_for_teachers_part(teacher, paper) -> None:
+    text = body_text(teacher / f"{SLUG}-teacher-{paper}.pdf")
+    assert "Answer guidance" in text
+    assert "Teacher edition" in fold(pdf_text(teacher / f"{SLUG}-teacher-{paper}.pdf"))
+    missing = [s for s in SNIPPETS if fold(s) not in text]
+    assert not missing, missing
+
+
+def student_outputs(book) -> dict[str, str]:
+    """The text of every student output, by file."""
+    texts: dict[str, str] = {}
+    site = book.out("html")
+    for page in sorted(site.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        texts[str(page.relative_to(book.root))] = fold(soup.get_text(" "))
+    index = site / "searchindex.js"
+    texts["html/searchindex.js"] = fold(index.read_text(encoding="utf-8"))
+    for epub in book.out("epub").glob("*.epub"):
+        texts[f"epub/{epub.name}"] = epub_text(epub)
+    pdfs = [*book.out("bookpdf").glob("*.pdf"), *book.out("handouts").glob("*.pdf")]
+    pdfs += build_packets(book).glob("*.pdf")
+    for pdf in sorted(pdfs):
+        texts[str(pdf.relative_to(book.root))] = pdf_text(pdf)
+    return texts
+
+
+def test_no_student_output_has_teacher_text(book) -> None:
+    texts = student_outputs(book)
+    kinds = {name.split("/", 1)[0] for name in texts}
+    assert kinds == {"html", "epub", "pdf", "handouts", "packets"}, kinds
+    assert not any("teacher" in name for name in texts)
+    leaks = [
+        (name, snippet)
+        for name, text in texts.items()
+        for snippet in [*SNIPPETS, "Answer guidance"]
+        if fold(snippet) in text
+    ]
+    assert not leaks, leaks[:10]
+    assert not (book.out("html") / "teachers").exists()
