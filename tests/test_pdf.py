@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pdfplumber
 import pikepdf
 import pytest
 from helpers import SLUG, SOURCE, fold, pdf_pages
@@ -114,3 +115,27 @@ def test_tagged_for_accessibility(book) -> None:
     with pikepdf.open(pdf(book)) as doc:
         assert "/StructTreeRoot" in doc.Root
         assert doc.Root.MarkInfo.Marked is True
+
+
+def test_print_links_show_their_target(book) -> None:
+    text = fold(" ".join(pdf_pages(pdf(book))))
+    # Internal cross-references print the page they lead to, external ones their address.
+    pages = [int(n) for n in re.findall(r"\(see p\. (\d+)\)", text)]
+    assert pages
+    assert all(1 <= n <= len(pdf_pages(pdf(book))) for n in pages)
+
+
+def test_external_links_print_their_address(mini) -> None:
+    text = fold(" ".join(pdf_pages(mini.out("bookpdf") / "mini-a4.pdf")))
+    assert "See Example News (https://example.org/news)." in text
+    # A bibliography entry shows its address once, not again in brackets.
+    assert "https://example.org/report (https://example.org/report)" not in text
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_character_inside_the_page_box(book, paper: str) -> None:
+    with pdfplumber.open(pdf(book, paper)) as doc:
+        for page in doc.pages:
+            for char in page.chars:
+                assert char["x0"] >= 0 and char["x1"] <= page.width + 0.5, char["text"]
+                assert char["top"] >= 0 and char["bottom"] <= page.height + 0.5
