@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -61,3 +62,13 @@ def pdf_pages(pdf: Path) -> list[str]:
 def pdf_text(pdf: Path) -> str:
     """All text of a PDF, folded."""
     return fold("\n".join(pdf_pages(pdf)))
+
+
+def replace_once(old: str, new: str) -> Callable[[str], str]:
+    """An edit for a test's broken copy of a file: ``old`` must be there, once replaced."""
+
+    def edit(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    return edit

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
-from helpers import epub_documents, pdf_text
+from helpers import epub_documents, pdf_text, replace_once
 
 from classbook.register import HEADERS, STATUSES
 
@@ -84,56 +84,48 @@ def test_unchanged_fixture_passes_the_checks(mini_copy: Path, tmp_path: Path, ca
 # -- Each kind of bad entry fails the build, naming the file and the line -------------------
 
 
-def _replace(old: str, new: str) -> Callable[[str], str]:
-    def edit(text: str) -> str:
-        assert old in text
-        return text.replace(old, new, 1)
-
-    return edit
-
-
 BAD_ENTRIES = {
-    "no sources": (_replace("sources: [doe2001]", "sources: []"), 8, "has no sources"),
-    "no sources key": (_replace("  sources: [doe2001]\n", ""), 2, "has no sources"),
+    "no sources": (replace_once("sources: [doe2001]", "sources: []"), 8, "has no sources"),
+    "no sources key": (replace_once("  sources: [doe2001]\n", ""), 2, "has no sources"),
     "unknown key": (
-        _replace("sources: [doe2001]", "sources: [doe2001, nobody1999]"),
+        replace_once("sources: [doe2001]", "sources: [doe2001, nobody1999]"),
         8,
         "cites 'nobody1999', which is not a key in refs.bib",
     ),
     "unknown chapter": (
-        _replace("chapter: first", "chapter: nowhere"),
+        replace_once("chapter: first", "chapter: nowhere"),
         3,
         "chapter 'nowhere' is not a label in the book",
     ),
     "not a chapter": (
-        _replace("chapter: first", "chapter: sources"),
+        replace_once("chapter: first", "chapter: sources"),
         3,
         "'sources' labels a page with no source text",
     ),
     "words not in the chapter": (
-        _replace('claim: "on March 3, 2001"', 'claim: "on March 5, 2001"'),
+        replace_once('claim: "on March 3, 2001"', 'claim: "on March 5, 2001"'),
         4,
         "the claim 'on March 5, 2001' is not in the source text of chapter 'first'",
     ),
     "words of another chapter": (
-        _replace('claim: "with a dash"', 'claim: "with \\"quotes\\""'),
+        replace_once('claim: "with a dash"', 'claim: "with \\"quotes\\""'),
         12,
         "is not in the source text of chapter 'second'",
     ),
     "bad status": (
-        _replace("status: corrected", "status: wrong"),
+        replace_once("status: corrected", "status: wrong"),
         7,
         "status 'wrong' is not one of supported, disputed, unverified, corrected",
     ),
     "missing key": (
-        _replace('  record: "The report is dated 4 March 2001."\n', ""),
+        replace_once('  record: "The report is dated 4 March 2001."\n', ""),
         2,
         "'record' is missing",
     ),
-    "misspelt key": (_replace("reported_by:", "reportedby:"), 6, "unknown key 'reportedby'"),
-    "duplicate id": (_replace("id: dash", "id: date"), 10, "the id is already used"),
+    "misspelt key": (replace_once("reported_by:", "reportedby:"), 6, "unknown key 'reportedby'"),
+    "duplicate id": (replace_once("id: dash", "id: date"), 10, "the id is already used"),
     "YAML that does not parse": (
-        _replace("sources: [doe2001]", "sources: [doe2001"),
+        replace_once("sources: [doe2001]", "sources: [doe2001"),
         10,
         "YAML does not parse: expected ',' or ']'",
     ),

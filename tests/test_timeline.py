@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
-from helpers import epub_documents, pdf_text
+from helpers import epub_documents, pdf_text, replace_once
 
 from classbook import timeline, yamldata
 
@@ -183,28 +183,28 @@ def test_unchanged_fixture_passes(mini_copy: Path, tmp_path: Path, capsys) -> No
 # -- Bad events fail the build, naming the file and the line ----------------------------------
 
 
-def _replace(old: str, new: str) -> Callable[[str], str]:
-    def edit(text: str) -> str:
-        assert old in text
-        return text.replace(old, new, 1)
-
-    return edit
-
-
 BAD_EVENTS = {
-    "impossible date": (_replace("2001-03-03", "2001-02-30"), 8, "is not a calendar date"),
-    "date not ISO": (_replace("2001-03-03", "3 March 2001"), 8, "is not a calendar date"),
-    "end before date": (_replace("end: 2001-03-06", "end: 2001-03-01"), 14, "is before the date"),
-    "missing label": (_replace("  label: Report published\n", ""), 13, "'label' is missing"),
+    "impossible date": (replace_once("2001-03-03", "2001-02-30"), 8, "is not a calendar date"),
+    "date not ISO": (replace_once("2001-03-03", "3 March 2001"), 8, "is not a calendar date"),
+    "end before date": (
+        replace_once("end: 2001-03-06", "end: 2001-03-01"),
+        14,
+        "is before the date",
+    ),
+    "missing label": (replace_once("  label: Report published\n", ""), 13, "'label' is missing"),
     "unknown source": (
-        _replace("sources: [doe2001]", "sources: [nobody1999]"),
+        replace_once("sources: [doe2001]", "sources: [nobody1999]"),
         6,
         "cites 'nobody1999', which is not a key in refs.bib",
     ),
-    "no sources": (_replace("sources: [doe2001]", "sources: []"), 6, "has no sources"),
-    "bad precision": (_replace("precision: month", "precision: week"), 3, "precision 'week'"),
-    "unknown key": (_replace('description: "The day', 'desc: "The day'), 10, "unknown key"),
-    "YAML that does not parse": (_replace("label: Date in the source", "label: [x"), 10, "YAML"),
+    "no sources": (replace_once("sources: [doe2001]", "sources: []"), 6, "has no sources"),
+    "bad precision": (replace_once("precision: month", "precision: week"), 3, "precision 'week'"),
+    "unknown key": (replace_once('description: "The day', 'desc: "The day'), 10, "unknown key"),
+    "YAML that does not parse": (
+        replace_once("label: Date in the source", "label: [x"),
+        10,
+        "YAML",
+    ),
 }
 
 
