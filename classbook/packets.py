@@ -558,14 +558,8 @@ class PacketBuilder(_PrintMixin, StandaloneHTMLBuilder):
             for i, p in enumerate(parts, start=1)
         ]
         cover = {
-            "title": assignment.title,
-            "course": assignment.course,
-            "due": assignment.due.isoformat() if assignment.due else "",
-            "due_text": assignment.due_text,
-            "instructions": render_markdown(assignment.instructions),
-            "reading": reading,
+            **_summary(assignment, reading),
             "total_pages": sum(r["pages"] for r in reading),
-            "total_minutes": sum(r["minutes"] for r in reading),
             "url": url,
             "qr_svg": context.qr_svg(url),
             "content_note": self._content_note(),
@@ -691,13 +685,7 @@ def collect_pages(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
         ctx = {
             "title": assignment.title,
             "assignment": {
-                "title": assignment.title,
-                "course": assignment.course,
-                "due": assignment.due.isoformat() if assignment.due else "",
-                "due_text": assignment.due_text,
-                "instructions": render_markdown(assignment.instructions),
-                "reading": reading,
-                "total_minutes": sum(r["minutes"] for r in reading),
+                **_summary(assignment, reading),
                 "include": sorted(assignment.include),
                 "packets": packets,
             },
@@ -838,3 +826,16 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", _add_templates)
     app.connect("html-collect-pages", collect_pages)
     app.connect("build-finished", publish_packets)
+
+
+def _summary(assignment: Assignment, reading: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the packet's cover and the assignment's web page both show."""
+    return {
+        "title": assignment.title,
+        "course": assignment.course,
+        "due": assignment.due.isoformat() if assignment.due else "",
+        "due_text": assignment.due_text,
+        "instructions": render_markdown(assignment.instructions),
+        "reading": reading,
+        "total_minutes": sum(r["minutes"] for r in reading),
+    }
