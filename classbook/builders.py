@@ -152,7 +152,7 @@ def _reading_order(builder: StandaloneHTMLBuilder) -> list[str]:
     return seen
 
 
-class _PrintMixin:
+class PrintMixin:
     """What the print builders share: the lean print theme and the WeasyPrint stage."""
 
     # As Sphinx's EPUB builder does: no search index, permalinks or sources in print.
@@ -195,7 +195,7 @@ class _PrintMixin:
         return results
 
 
-class BookPdfBuilder(_PrintMixin, SingleFileHTMLBuilder):
+class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
     """The whole book as one print HTML page, rendered to a PDF per paper size."""
 
     name = "bookpdf"
@@ -225,7 +225,7 @@ class BookPdfBuilder(_PrintMixin, SingleFileHTMLBuilder):
             self.render_pdfs(jobs, "book")
 
 
-class HandoutBuilder(_PrintMixin, StandaloneHTMLBuilder):
+class HandoutBuilder(PrintMixin, StandaloneHTMLBuilder):
     """One print page per chapter, each rendered to its own PDF with its own page numbers."""
 
     name = "handouts"

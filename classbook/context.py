@@ -36,7 +36,7 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=4, border=0, omitsize=False)
 
 
-def _content_note(builder: StandaloneHTMLBuilder) -> str:
+def content_note(builder: StandaloneHTMLBuilder) -> str:
     """The content note's body as HTML, without its heading, for handouts' first page."""
     docname = builder.config.classbook_content_note_doc
     if not docname or docname not in builder.env.all_docs:
@@ -87,6 +87,6 @@ def add_page_context(
         facts["chapter_label"] = chapter_title(app, pagename)
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):
-            setattr(app.builder, cache_key, _content_note(app.builder))  # type: ignore[arg-type]
+            setattr(app.builder, cache_key, content_note(app.builder))  # type: ignore[arg-type]
         facts["content_note"] = getattr(app.builder, cache_key)
     context["classbook"] = facts

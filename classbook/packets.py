@@ -45,7 +45,7 @@ from sphinx.util.osutil import relative_uri
 
 from classbook import context, render, singlepage, yamldata
 from classbook import nodes as cb_nodes
-from classbook.builders import HandoutBuilder, _PrintMixin, chapters
+from classbook.builders import HandoutBuilder, PrintMixin, chapters
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -184,7 +184,7 @@ def _load(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, None, [Problem(path, 0, f"cannot read the file: {error}")]
-    loader = yamldata._Loader(text)  # the project's line-keeping YAML loader
+    loader = yamldata.LineLoader(text)  # the project's line-keeping YAML loader
     try:
         root = loader.get_single_node()
         content = loader.construct_document(root) if root is not None else None
@@ -248,7 +248,7 @@ class _Checker:
 
     def file_name(self) -> None:
         if not _SLUG.match(self.path.stem):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", self.path.stem.lower()).strip("-") or "week-1"
+            suggestion = slugify(self.path.stem)
             self.problem(None, "name the file in lowercase letters, digits and hyphens (it "
                          "becomes the packet's and the web page's name), e.g. "
                          f"'{suggestion}.yml'", line=0)  # fmt: skip
@@ -427,7 +427,7 @@ class _Part:
     questions: list[str] = field(default_factory=list)  # HTML of each discussion question
 
 
-class PacketBuilder(_PrintMixin, StandaloneHTMLBuilder):
+class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
     """One print document per assignment and paper: cover, chapters, response sheet."""
 
     name = "packets"
@@ -577,7 +577,7 @@ class PacketBuilder(_PrintMixin, StandaloneHTMLBuilder):
 
     def _content_note(self) -> str:
         if not hasattr(self, "_note"):
-            self._note = context._content_note(self)  # the handouts' content note
+            self._note = context.content_note(self)  # the handouts' content note
         return self._note
 
     def _page(

@@ -31,18 +31,18 @@ class DataFile:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
-class _Loader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """Safe YAML with line numbers, and dates kept as text so each is checked on its own."""
 
 
 # A bad date (2012-02-30) must name its entry, not abort the whole file: read dates as text.
-_Loader.yaml_implicit_resolvers = {
+LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
-def _construct_record(loader: _Loader, node: yaml.MappingNode) -> Record:
+def _construct_record(loader: LineLoader, node: yaml.MappingNode) -> Record:
     record = Record()
     record.line = node.start_mark.line + 1
     record.key_lines = {}
@@ -58,7 +58,7 @@ def _construct_record(loader: _Loader, node: yaml.MappingNode) -> Record:
     return record
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
 
 
 def load(path: Path) -> DataFile:
@@ -69,7 +69,7 @@ def load(path: Path) -> DataFile:
     except (OSError, UnicodeDecodeError) as error:
         data.problems.append((0, f"cannot read the file: {error}"))
         return data
-    loader = _Loader(text)
+    loader = LineLoader(text)
     try:
         root = loader.get_single_node()
         content: Any = loader.construct_document(root) if root is not None else None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -72,3 +75,19 @@ def replace_once(old: str, new: str) -> Callable[[str], str]:
         return text.replace(old, new, 1)
 
     return edit
+
+
+def run_classbook(
+    project: Path, *args: str, epoch: int | str, tz: str = "UTC"
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m classbook ARGS`` in ``project`` with a fixed SOURCE_DATE_EPOCH."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": str(epoch), "TZ": tz}
+    return subprocess.run(
+        [sys.executable, "-m", "classbook", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )

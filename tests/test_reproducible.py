@@ -8,7 +8,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 import time
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, ROOTS
+from helpers import run_classbook
 from pypdf import PdfReader
 
 from classbook import publish, reproducible
@@ -27,16 +27,7 @@ SKIPPED = {".buildinfo", ".buildinfo.bak", ".lock"}
 
 
 def classbook(project: Path, *args: str, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": str(EPOCH), "TZ": tz}
-    return subprocess.run(
-        [sys.executable, "-m", "classbook", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_classbook(project, *args, epoch=EPOCH, tz=tz)
 
 
 def build_everything(project: Path, tz: str) -> Path:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, ROOTS
+from helpers import run_classbook
 from pypdf import PdfReader
 
 from classbook import __main__ as cli
@@ -89,19 +90,9 @@ def test_every_corpus_case_is_checked() -> None:
 # -- Helpers -------------------------------------------------------------------------------
 
 
-def classbook(project: Path, *args: str, **popen: object) -> subprocess.CompletedProcess[str]:
+def classbook(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m classbook`` in ``project`` (the fixture book is ``project/mini``)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": EPOCH}
-    return subprocess.run(
-        [sys.executable, "-m", "classbook", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        **popen,  # type: ignore[arg-type]
-    )
+    return run_classbook(project, *args, epoch=EPOCH)
 
 
 def build(project: Path, builder: str = "epub", outname: str = "epub"):
