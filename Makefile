@@ -6,14 +6,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BUILD  := _build
-# One sphinx-build command shape for every output (-c . book $(BUILD)/<out> -d $(BUILD)/doctrees
-# -nW --keep-going -q -b <builder>; warnings are errors), run by classbook/publish.py: it builds
-# into $(BUILD)/.<out>.staging and replaces $(BUILD)/<out> only when the whole build succeeds,
-# holds $(BUILD)/.lock so two builds never mix, and sets SOURCE_DATE_EPOCH to the last commit's
-# date when unset (reproducible outputs). Usage: $(SPHINX) <builder> <out> [sphinx-build args]
-SPHINX := $(PY) -m classbook build --build-dir $(BUILD)
-TEACHER := $(SPHINX) --doctrees $(BUILD)/doctrees-teacher -t teacher
-# The builds share the doctrees and the lock: one at a time, even under `make -j`.
+# One process builds every output named (classbook/orchestrator.py): a Sphinx read per
+# edition (student; teacher with -t teacher), every builder over it, one WeasyPrint pool and
+# render cache for all PDFs, then each changed output is swapped into $(BUILD)/<output>
+# atomically; nothing is published unless everything succeeded. The Sphinx command shape
+# for anyone running Sphinx directly: sphinx-build -b <builder> -c . book <out> -nW --keep-going
+BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
+# The builds share the work area and the lock: one at a time, even under `make -j`.
 .NOTPARALLEL:
 
 .PHONY: help setup book html epub pdf handouts dist bench test lint format clean
@@ -31,26 +30,26 @@ $(STAMP): $(SETUP_INPUTS)
 
 setup: $(STAMP) ## Create .venv and install Debian and Python packages (done by every target)
 
-book: epub pdf handouts packets html ## Build every output into _build/
+book: $(STAMP) ## Build every output into _build/ (one process, one render pool)
+	$(BUILD_CMD) all
 
 epub: $(STAMP) ## EPUB 3 -> _build/epub/
-	$(SPHINX) epub epub
+	$(BUILD_CMD) epub
 
 pdf: $(STAMP) ## Book PDF, A4 and Letter, student and teacher editions -> _build/pdf/
-	$(SPHINX) bookpdf pdf
-	$(MAKE) --no-print-directory teacher
+	$(BUILD_CMD) pdf
 
 handouts: $(STAMP) ## One PDF handout per chapter -> _build/handouts/
-	$(SPHINX) handouts handouts
+	$(BUILD_CMD) handouts
 
-html: epub pdf handouts packets ## Web site, publishing the other outputs as downloads -> _build/html/
-	$(SPHINX) html html
+html: $(STAMP) ## Web site with the other outputs as downloads (builds them too) -> _build/html/
+	$(BUILD_CMD) html
 
 # -- Teachers: assignment packets and the teacher edition (classbook/packets.py) ---------
 .PHONY: packets packet teacher
 
 packets: $(STAMP) ## Assignment packets from book/assignments/*.yml -> _build/packets/
-	$(SPHINX) packets packets
+	$(BUILD_CMD) packets
 
 # Command-line variables reach the recipe as environment variables: quotes in TITLE are safe.
 packet: $(STAMP) ## One packet without a file: make packet CHAPTERS="2 3 5" TITLE="Week 1" DUE=2026-12-01
@@ -61,17 +60,14 @@ packet: $(STAMP) ## One packet without a file: make packet CHAPTERS="2 3 5" TITL
 	  $${DUE:+--due "$$DUE"} $${COURSE:+--course "$$COURSE"} $${PAPER:+--paper "$$PAPER"} \
 	  $${INCLUDE:+--include $$INCLUDE}
 
-# Built apart (own doctrees, -t teacher), then placed beside the student PDFs.
-teacher: $(STAMP) ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -letter.pdf
-	$(TEACHER) bookpdf pdf-teacher
-	mkdir -p $(BUILD)/pdf
-	cp $(BUILD)/pdf-teacher/*-teacher-*.pdf $(BUILD)/pdf/
+# A parse of its own (-t teacher), published beside the student PDFs.
+teacher: pdf ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -letter.pdf
 
 dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, SHA256SUMS
 	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist
 
-bench: $(STAMP) ## Print build time and peak memory of every output, cold and warm
-	$(PY) -m classbook.bench
+bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
+	$(PY) -m classbook.bench $${CHAPTERS:+--chapters "$$CHAPTERS"}
 
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest

@@ -6,14 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from classbook import packets, publish
+from classbook import orchestrator, packets, publish
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand; return its exit status."""
     parser = argparse.ArgumentParser(prog="python -m classbook", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    publish.add_commands(commands)  # build, dist
+    orchestrator.add_commands(commands)  # build
+    publish.add_commands(commands)  # dist
     packets.add_commands(commands)  # packet
     args = parser.parse_args(argv)
     return args.run(args)

@@ -172,26 +172,44 @@ class PrintMixin:
     def print_stylesheets(self) -> list[Path]:
         return [THEMES / self.config.classbook_print_theme / "static" / "print.css"]
 
-    def render_pdfs(self, jobs: list[render.Job], what: str) -> list[render.Result]:
-        """Render ``jobs`` with WeasyPrint, routing its log into Sphinx's."""
-        results = []
-        roots = [Path(self.outdir), THEMES]
+    def print_job(self, html: Path, pdf: Path, paper: str) -> render.Job:
+        """A render job with this builder's stylesheets, sandbox and progress label."""
+        outdir = Path(self.outdir)
+        return render.Job(
+            html,
+            pdf,
+            paper,
+            stylesheets=tuple(self.print_stylesheets()),
+            roots=(outdir, THEMES),
+            label=f"{outdir.name}/{pdf.relative_to(outdir).as_posix()}",
+            timeout=self.config.classbook_render_timeout,
+        )
+
+    def render_pdfs(
+        self, jobs: list[render.Job], what: str, *, wait: bool = False
+    ) -> list[render.Result]:
+        """Render ``jobs`` with WeasyPrint.
+
+        Inside ``python -m classbook build`` the jobs join the build's one worker pool and
+        render cache, and the build reports them; the results are returned only when
+        ``wait`` is set (the builder needs them to go on). Under a plain ``sphinx-build``
+        the builder renders them itself and routes WeasyPrint's log into Sphinx's.
+        """
+        service = render.active
         try:
-            for result in render.render_all(
-                jobs,
-                stylesheets=self.print_stylesheets(),
-                roots=roots,
-                timeout=self.config.classbook_render_timeout,
-            ):
-                for level, message in result.messages:
-                    # WeasyPrint warns about what it could not lay out or fetch: under -W
-                    # these fail the build like any Sphinx warning.
-                    log = logger.warning if level >= 30 else logger.debug
-                    log("WeasyPrint (%s): %s", result.job.pdf.name, message)
-                logger.info("%s %s (%d pages)", what, result.job.pdf.name, result.pages)
-                results.append(result)
+            if service is not None:
+                futures = [service.submit(job, urgent=wait) for job in jobs]
+                return service.wait(futures) if wait else []
+            results = list(render.render_all(jobs, timeout=self.config.classbook_render_timeout))
         except render.RenderError as error:
             raise ClassbookError(str(error)) from None
+        for result in results:
+            for level, message in result.messages:
+                # WeasyPrint warns about what it could not lay out or fetch: under -W
+                # these fail the build like any Sphinx warning.
+                log = logger.warning if level >= 30 else logger.debug
+                log("WeasyPrint (%s): %s", result.job.pdf.name, message)
+            logger.info("%s %s (%d pages)", what, result.job.pdf.name, result.pages)
         return results
 
 
@@ -218,7 +236,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         edition = "-teacher" if self.tags.has("teacher") else ""
         index = Path(self.outdir, self.config.root_doc + self.out_suffix)
         jobs = [
-            render.Job(index, Path(self.outdir, f"{slug}{edition}-{paper}.pdf"), paper)
+            self.print_job(index, Path(self.outdir, f"{slug}{edition}-{paper}.pdf"), paper)
             for paper in self.config.classbook_paper_sizes
         ]
         with progress_message("rendering the book PDF"):
@@ -246,7 +264,7 @@ class HandoutBuilder(PrintMixin, StandaloneHTMLBuilder):
     def finish(self) -> None:
         super().finish()
         jobs = [
-            render.Job(Path(self.outdir, doc + self.out_suffix), Path(self.outdir, name), paper)
+            self.print_job(Path(self.outdir, doc + self.out_suffix), Path(self.outdir, name), paper)
             for number, doc in enumerate(chapters(self), start=1)
             for paper in self.config.classbook_paper_sizes
             for name in [handout_name(number, doc, paper)]

@@ -43,7 +43,7 @@ from sphinx.util import logging
 from sphinx.util.display import progress_message
 from sphinx.util.osutil import relative_uri
 
-from classbook import context, render, singlepage, yamldata
+from classbook import context, singlepage, yamldata
 from classbook import nodes as cb_nodes
 from classbook.builders import HandoutBuilder, PrintMixin, chapters
 
@@ -474,7 +474,7 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
             for paper in assignment.papers:
                 html = self._write_packet(assignment, paper, pages)
                 jobs.append(
-                    render.Job(html, Path(self.outdir, assignment.packet_name(paper)), paper)
+                    self.print_job(html, Path(self.outdir, assignment.packet_name(paper)), paper)
                 )
         with progress_message(f"rendering {len(jobs)} packets"):
             self.render_pdfs(jobs, "packet")
@@ -529,13 +529,13 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
             stem = f"{chapter.number:02d}-{chapter.slug}"
             html = self._page(f"{WORKDIR}/measure/{stem}", None, [self.part(chapter)], "")
             jobs.append(
-                render.Job(
+                self.print_job(
                     html, Path(self.outdir, WORKDIR, "measure", f"{stem}-{paper}.pdf"), paper
                 )
             )
         pages = {}
         for result, (chapter, paper) in zip(
-            self.render_pdfs(jobs, "measured"),
+            self.render_pdfs(jobs, "measured", wait=True),
             sorted(needed, key=lambda cp: (cp[0].number, cp[1])),
             strict=True,
         ):

@@ -1,10 +1,8 @@
-"""Build an output in a staging folder and publish it only when the whole build succeeds.
+"""Publishing: the build lock, atomic swaps of output folders, reproducible dates and ``dist/``.
 
-``python -m classbook build <builder> <outname>`` runs the one sphinx-build command shape
-(``-c . book <out> -d _build/doctrees -nW --keep-going -q -b <builder>``) into
-``_build/.<outname>.staging``, then swaps it for ``_build/<outname>``: a failing build, or
-Ctrl-C during a render, leaves the previous output byte for byte as it was. A lock file
-(``_build/.lock``) keeps two builds from writing the same folders at once.
+The orchestrator (classbook/orchestrator.py) builds in a work area and swaps each changed
+output into ``_build/<output>`` with :func:`swap`; :func:`build_lock` (``_build/.lock``) keeps
+two builds from writing the same folders at once.
 
 ``python -m classbook dist`` gathers the published outputs into ``dist/``: a reproducible
 archive of the web site, the EPUB, the PDFs, the handouts, the packets and ``SHA256SUMS``.
@@ -19,7 +17,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -117,20 +114,6 @@ def build_lock(build_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@contextlib.contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so a killed build stops cleanly and publishes nothing."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 # -- Errors without tracebacks --------------------------------------------------------------
 
 
@@ -166,36 +149,7 @@ def report_exception(exception: BaseException, /, **context: Any) -> None:
     )
 
 
-@contextlib.contextmanager
-def clean_exception_reports() -> Iterator[list[BaseException]]:
-    """Route Sphinx's exception report through :func:`report_exception` for the block;
-    yields the list of the exceptions reported."""
-    reported: list[BaseException] = []
-    try:
-        from sphinx._cli.util import errors  # private, but Sphinx is pinned
-    except ImportError:  # another Sphinx: its own report, traceback and all
-        yield reported
-        return
-
-    def report(exception: BaseException, /, **context: Any) -> None:
-        reported.append(exception)
-        report_exception(exception, **context)
-
-    original = errors.handle_exception
-    errors.handle_exception = report
-    try:
-        yield reported
-    finally:
-        errors.handle_exception = original
-
-
 # -- Staging and publishing ---------------------------------------------------------------
-
-
-def staging_dir(build_dir: Path, outname: str) -> Path:
-    """``_build/.<outname>.staging``: a sibling of the final folder (the site finds the
-    other outputs through its parent folder, see classbook/downloads.py)."""
-    return build_dir / f".{outname}.staging"
 
 
 def _old_dir(build_dir: Path, outname: str) -> Path:
@@ -242,59 +196,6 @@ def sphinx_args(
         *("-d", str(doctrees), "-nW", "--keep-going", "-q", "-b", builder),
         *extra,
     ]
-
-
-def build(
-    builder: str,
-    outname: str,
-    *,
-    source_dir: Path = Path("book"),
-    conf_dir: Path = Path("."),
-    build_dir: Path = Path("_build"),
-    doctrees: Path | None = None,
-    extra: Sequence[str] = (),
-) -> int:
-    """Build ``builder`` into ``<build_dir>/<outname>`` through a staging folder.
-
-    Returns Sphinx's exit status; the final folder changes only when it is 0.
-    """
-    from sphinx.cmd.build import build_main  # only the build needs Sphinx
-
-    if not outname or outname in {".", ".."} or "/" in outname or outname.startswith("."):
-        raise PublishError(f"{outname!r} is not an output folder name (e.g. html, pdf)")
-    ensure_source_date_epoch(conf_dir)
-    final = build_dir / outname
-    with build_lock(build_dir), interrupt_on_sigterm():
-        recover(build_dir, outname)
-        staging = staging_dir(build_dir, outname)
-        if staging.exists():
-            shutil.rmtree(staging)
-        args = sphinx_args(
-            builder,
-            staging,
-            source_dir=source_dir,
-            conf_dir=conf_dir,
-            doctrees=doctrees or build_dir / "doctrees",
-            extra=extra,
-        )
-        reported: list[BaseException] = []
-        try:
-            with clean_exception_reports() as reported:
-                status = build_main(args)
-        except KeyboardInterrupt:  # Sphinx catches it itself; this covers the gaps
-            reported.append(KeyboardInterrupt())
-        if any(isinstance(error, KeyboardInterrupt) for error in reported):
-            say(f"interrupted: {final} was left as it was")
-            return INTERRUPTED
-        if status != 0:
-            where = f"; the incomplete output is in {staging}" if staging.exists() else ""
-            say(
-                f"the {builder} build failed, so {final} was left as it was{where}. "
-                "Fix the errors above (each names a file and line) and run it again."
-            )
-            return status
-        swap(staging, final)
-    return 0
 
 
 # -- dist/ -------------------------------------------------------------------------------
@@ -344,9 +245,8 @@ def dist(*, build_dir: Path = Path("_build"), dist_dir: Path = Path("dist")) -> 
                 f"no published {', '.join(missing)} in {build_dir}: run `make book` first"
             )
         epubs = sorted((build_dir / "epub").glob("*.epub"))
-        # The teacher edition is built apart (own doctrees, -t teacher) into pdf-teacher/.
-        pdfs = {path.name: path for path in sorted((build_dir / "pdf-teacher").glob("*.pdf"))}
-        pdfs |= {path.name: path for path in sorted((build_dir / "pdf").glob("*.pdf"))}
+        # Both editions' book PDFs are published together in pdf/.
+        pdfs = {path.name: path for path in sorted((build_dir / "pdf").glob("*.pdf"))}
         handouts = sorted((build_dir / "handouts").glob("*.pdf"))
         if not epubs or not pdfs or not handouts:
             raise PublishError(
@@ -379,28 +279,13 @@ def dist(*, build_dir: Path = Path("_build"), dist_dir: Path = Path("dist")) -> 
 # -- Command line (wired into `python -m classbook`) ------------------------------------
 
 
-def _run_build(args: argparse.Namespace) -> int:
-    extra = list(args.sphinx_args)
-    if extra[:1] == ["--"]:
-        extra = extra[1:]
-    return build(
-        args.builder,
-        args.outname,
-        source_dir=args.source_dir,
-        conf_dir=args.conf_dir,
-        build_dir=args.build_dir,
-        doctrees=args.doctrees,
-        extra=[*(arg for tag in args.tag for arg in ("-t", tag)), *extra],
-    )
-
-
 def _run_dist(args: argparse.Namespace) -> int:
     files = dist(build_dir=args.build_dir, dist_dir=args.dist_dir)
     say(f"wrote {len(files)} files to {args.dist_dir}/ (checksums in SHA256SUMS)")
     return 0
 
 
-def _guarded(
+def guarded(
     run: Callable[[argparse.Namespace], int],
 ) -> Callable[[argparse.Namespace], int]:
     """``run`` with the wrapper's own errors as one line and an exit status."""
@@ -419,27 +304,7 @@ def _guarded(
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Add ``build`` and ``dist`` to the ``python -m classbook`` command line."""
-    parser = commands.add_parser(
-        "build",
-        help="build one output through a staging folder; publish it only on success",
-        description="Run sphinx-build (-nW --keep-going -q) into _build/.<outname>.staging "
-        "and swap it into _build/<outname> when the whole build succeeds.",
-    )
-    parser.add_argument("--source-dir", type=Path, default=Path("book"), help="default: book")
-    parser.add_argument("--conf-dir", type=Path, default=Path("."), help="default: .")
-    parser.add_argument("--build-dir", type=Path, default=Path("_build"), help="default: _build")
-    parser.add_argument("--doctrees", type=Path, help="default: <build-dir>/doctrees")
-    parser.add_argument(
-        "-t", "--tag", action="append", default=[], help="Sphinx tag, e.g. -t teacher"
-    )
-    parser.add_argument("builder", help="Sphinx builder: epub, bookpdf, handouts, html, ...")
-    parser.add_argument("outname", help="output folder inside the build folder: epub, pdf, ...")
-    parser.add_argument(
-        "sphinx_args", nargs=argparse.REMAINDER, help="passed on to sphinx-build (e.g. -t teacher)"
-    )
-    parser.set_defaults(run=_guarded(_run_build))
-
+    """Add ``dist`` to the ``python -m classbook`` command line."""
     parser = commands.add_parser(
         "dist",
         help="gather the built outputs into dist/ with SHA256SUMS",
@@ -448,4 +313,4 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--build-dir", type=Path, default=Path("_build"), help="default: _build")
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"), help="default: dist")
-    parser.set_defaults(run=_guarded(_run_dist))
+    parser.set_defaults(run=guarded(_run_dist))

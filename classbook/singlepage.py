@@ -66,8 +66,11 @@ def _own_nodes(start: nodes.Element) -> Iterator[nodes.Element]:
 def _prefix_ids(
     node: nodes.Element, prefix: str, docname: str, renamed: dict[tuple[str, str], str]
 ) -> None:
+    # A named footnote ([^note]) keeps its name as id: two chapters may use the same one.
+    footnote = isinstance(node, (nodes.footnote, nodes.footnote_reference))
+
     def fix(value: str) -> str:
-        if _AUTO_ID.match(value):
+        if footnote or _AUTO_ID.match(value):
             renamed[(docname, value)] = prefix + value
             return prefix + value
         return value

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,20 +15,21 @@ from sphinx.cmd.build import build_main
 ROOT = Path(__file__).resolve().parents[1]
 ROOTS = Path(__file__).parent / "roots"
 
-#: Builders in the order `make book` runs them: the site publishes the others' files.
-BUILDERS = ("epub", "bookpdf", "handouts", "html")
-#: Output folder of each builder, as the Makefile names them.
+#: Published folder of each builder's output (``_build/<folder>``).
 OUTDIRS = {"epub": "epub", "bookpdf": "pdf", "handouts": "handouts", "html": "html"}
+#: The real book's render cache, shared with `make book`: a test run after a build
+#: renders only what changed since.
+CACHE = ROOT / "_build" / ".cache" / "render"
 
 
 @dataclass(frozen=True)
 class Build:
-    """Where a build put its outputs."""
+    """Where a build published its outputs."""
 
     root: Path
 
     def out(self, builder: str) -> Path:
-        return self.root / OUTDIRS[builder]
+        return self.root / OUTDIRS.get(builder, builder)
 
 
 def sphinx(
@@ -37,24 +41,33 @@ def sphinx(
     doctrees: Path | None = None,
     extra: tuple[str, ...] = (),
 ) -> int:
-    """Run sphinx-build exactly as the Makefile does (warnings are errors)."""
+    """Run one sphinx-build, as someone running Sphinx directly would (warnings are errors)."""
     args = ["-b", builder, "-c", str(confdir or srcdir), str(srcdir), str(outdir)]
     args += ["-d", str(doctrees or outdir.parent / "doctrees"), "-nW", "--keep-going", "-q"]
     return build_main([*args, *extra])
 
 
-def build_all(srcdir: Path, confdir: Path, root: Path, extra: tuple[str, ...] = ()) -> Build:
-    """Build every output of a book into ``root``; fail the test session on any warning."""
-    for builder in BUILDERS:
-        status = sphinx(builder, srcdir, root / OUTDIRS[builder], confdir=confdir, extra=extra)
-        assert status == 0, f"sphinx-build -b {builder} failed (see the warnings above)"
+def build_all(srcdir: Path, confdir: Path, root: Path, *, cache: Path | None = None) -> Build:
+    """Build every output of a book into ``root`` as `make book` does (one process, the
+    orchestrator); fail the test session on any warning."""
+    args = ["build", "-q", "--source-dir", str(srcdir), "--conf-dir", str(confdir)]
+    args += ["--build-dir", str(root), *(["--cache-dir", str(cache)] if cache else []), "all"]
+    done = subprocess.run(
+        [sys.executable, "-m", "classbook", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"the build failed:\n{done.stderr}"
     return Build(root)
 
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real book, every output built once for the whole session."""
-    return build_all(ROOT / "book", ROOT, tmp_path_factory.mktemp("book"))
+    return build_all(ROOT / "book", ROOT, tmp_path_factory.mktemp("book"), cache=CACHE)
 
 
 @pytest.fixture(scope="session")

@@ -67,29 +67,17 @@ def packet_files(out: Path) -> list[tuple[Path, dict, str, Path]]:
 
 # -- Builds --------------------------------------------------------------------------------
 
-_BUILT: dict[Path, Path] = {}
-
-
-def build_packets(book) -> Path:
-    """The real book's packets, built once per session next to the session's other outputs."""
-    out = book.root / "packets"
-    if out not in _BUILT:
-        assert sphinx("packets", BOOK, out, confdir=ROOT) == 0, "packets build failed"
-        _BUILT[out] = out
-    return out
-
 
 @pytest.fixture(scope="module")
 def packets_out(book) -> Path:
-    return build_packets(book)
+    """The real book's packets, as `make book` publishes them."""
+    return book.root / "packets"
 
 
 @pytest.fixture(scope="module")
-def site(book, packets_out) -> Path:
-    """The web site built again now that the packets exist beside it."""
-    out = book.root / "html-with-packets"
-    assert sphinx("html", BOOK, out, confdir=ROOT) == 0, "html build failed"
-    return out
+def site(book) -> Path:
+    """The web site, built after the packets it publishes."""
+    return book.out("html")
 
 
 # -- The samples ---------------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""One build for every output, rebuilding only what changed: what is rendered, what is reused.
+
+The fixture book is built once through ``python -m classbook build``; each test edits a
+private copy of that project (book, work area, render cache and all) and checks, from the
+build's own progress lines, exactly which PDFs were laid out again and which published files
+were rewritten. No timing is asserted here: ``make bench`` measures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, ROOTS
+from helpers import replace_once
+
+from classbook import render
+from classbook.rendercache import RenderCache
+
+EPOCH = "1700000000"
+ASSIGNMENT = "title: Week 1\nchapters: [last]\npaper: both\n"
+#: Every PDF of the fixture book with one assignment (``week-1``, chapter 3 only).
+BOOK_PDFS = {f"pdf/mini-{p}.pdf" for p in ("a4", "letter")}
+TEACHER_PDFS = {f"pdf/mini-teacher-{p}.pdf" for p in ("a4", "letter")}
+PROGRESS = re.compile(r"^\[\d+/\d+\] (\S+) [\d.]+ s$", re.MULTILINE)
+
+
+def run(project: Path, *args: str, pipeline: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m classbook build ARGS`` on the project's fixture book."""
+    env = {**os.environ, "PYTHONPATH": str(pipeline), "SOURCE_DATE_EPOCH": EPOCH}
+    command = [sys.executable, "-m", "classbook", "build", "--source-dir", "mini"]
+    return subprocess.run(
+        [*command, "--conf-dir", "mini", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def rendered(done: subprocess.CompletedProcess[str]) -> set[str]:
+    """The PDFs a build laid out (its progress lines), measuring runs left out."""
+    assert done.returncode == 0, done.stderr
+    return {name for name in PROGRESS.findall(done.stderr) if "/_packets/" not in name}
+
+
+def published(project: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every published file: inode, modification time and bytes (a rewrite changes one)."""
+    build = project / "_build"
+    return {
+        path.relative_to(build).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns,
+                                             path.read_bytes())
+        for path in sorted(build.rglob("*"))
+        if path.is_file() and not path.relative_to(build).parts[0].startswith(".")
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture book with one assignment, every output built once."""
+    project = tmp_path_factory.mktemp("incremental") / "project"
+    shutil.copytree(ROOTS / "test-mini", project / "mini")
+    (project / "mini" / "assignments").mkdir()
+    (project / "mini" / "assignments" / "week-1.yml").write_text(ASSIGNMENT, encoding="utf-8")
+    done = run(project, "all")
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(built, copy, symlinks=True)
+    return copy
+
+
+def all_pdfs(project: Path) -> set[str]:
+    """Every published PDF (the site's downloads are copies of these)."""
+    build = project / "_build"
+    return {p.relative_to(build).as_posix() for p in build.glob("[!.]*/*.pdf")}
+
+
+def test_the_first_build_renders_every_pdf_once(built: Path) -> None:
+    pdfs = all_pdfs(built)
+    assert {"handouts/03-last-a4.pdf", "packets/week-1-a4.pdf"} <= pdfs
+    assert pdfs >= BOOK_PDFS | TEACHER_PDFS
+    entries = list((built / "_build" / ".cache" / "render").glob("*.pdf"))
+    assert len(entries) >= len(pdfs)  # with the packets' measuring runs
+
+
+def test_a_no_op_rebuild_renders_nothing_and_rewrites_nothing(project: Path) -> None:
+    before = published(project)
+    done = run(project, "all")
+    assert rendered(done) == set()
+    assert "rendered 0 PDFs" in done.stderr and "published nothing" in done.stderr
+    assert published(project) == before
+
+
+def test_an_edit_that_changes_no_output_runs_the_builders_and_renders_nothing(
+    project: Path,
+) -> None:
+    before = published(project)
+    conf = project / "mini" / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    done = run(project, "all")
+    assert rendered(done) == set()
+    assert re.search(r"reused \d+ from the cache", done.stderr)
+    assert "reused 0 " not in done.stderr  # the builders ran and asked the cache
+    assert published(project) == before
+
+
+def test_editing_one_chapter_renders_only_the_pdfs_that_contain_it(project: Path) -> None:
+    before = published(project)
+    chapter = project / "mini" / "chapters" / "03-last.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA new sentence of ours.\n")
+    done = run(project, "all")
+    handouts = {f"handouts/03-last-{p}.pdf" for p in ("a4", "letter")}
+    packets = {f"packets/week-1-{p}.pdf" for p in ("a4", "letter")}
+    assert rendered(done) == BOOK_PDFS | TEACHER_PDFS | handouts | packets
+    after = published(project)
+    assert after["handouts/01-first-a4.pdf"] == before["handouts/01-first-a4.pdf"]
+    assert after["handouts/03-last-a4.pdf"][2] != before["handouts/03-last-a4.pdf"][2]
+
+
+def test_a_teacher_only_edit_renders_only_the_teacher_edition(project: Path) -> None:
+    chapter = project / "mini" / "chapters" / "01-first.md"
+    edit = replace_once("Secret answer guidance", "Revised secret answer guidance")
+    chapter.write_text(edit(chapter.read_text(encoding="utf-8")), encoding="utf-8")
+    done = run(project, "all")
+    assert rendered(done) == TEACHER_PDFS
+
+
+def test_changing_the_print_css_renders_every_pdf(project: Path, tmp_path: Path) -> None:
+    pipeline = tmp_path / "pipeline"
+    shutil.copytree(ROOT / "classbook", pipeline / "classbook")
+    css = pipeline / "classbook" / "themes" / "print" / "static" / "print.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 0.01em; }\n")
+    done = run(project, "all", pipeline=pipeline)
+    assert rendered(done) == all_pdfs(project)
+
+
+def test_a_failed_build_keeps_the_outputs_and_the_cache_consistent(project: Path) -> None:
+    before = published(project)
+    chapter = project / "mini" / "chapters" / "02-second.md"
+    original = chapter.read_text(encoding="utf-8")
+    chapter.write_text(original + "\nSee {ref}`no-such-label`.\n", encoding="utf-8")
+    failed = run(project, "all")
+    assert failed.returncode != 0
+    assert "02-second.md:" in failed.stderr and "were left as they were" in failed.stderr
+    assert published(project) == before
+    cache = project / "_build" / ".cache" / "render"
+    for entry in cache.glob("*.json"):
+        pdf = entry.with_suffix(".pdf")
+        digest = json.loads(entry.read_text(encoding="utf-8"))["digest"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == digest
+
+    chapter.write_text(original, encoding="utf-8")  # the writer fixes the mistake
+    done = run(project, "all")
+    assert rendered(done) == set()  # the fixed book is the book the cache already holds
+    assert {name: data for name, (_, _, data) in published(project).items()} == {
+        name: data for name, (_, _, data) in before.items()
+    }
+
+
+def test_the_cache_is_pruned_of_entries_no_output_uses(project: Path) -> None:
+    cache = project / "_build" / ".cache" / "render"
+    (project / "mini" / "assignments" / "week-1.yml").unlink()
+    done = run(project, "all")
+    assert done.returncode == 0, done.stderr
+    keys = {p.stem for p in cache.glob("*.pdf")}
+    again = run(project, "all")  # nothing changed: nothing to prune either
+    assert rendered(again) == set() and {p.stem for p in cache.glob("*.pdf")} == keys
+    # The packet's entries are gone: restoring the assignment renders its packet again.
+    (project / "mini" / "assignments" / "week-1.yml").write_text(ASSIGNMENT, encoding="utf-8")
+    assert {f"packets/week-1-{p}.pdf" for p in ("a4", "letter")} <= rendered(run(project, "all"))
+
+
+# -- The render cache on its own -------------------------------------------------------------
+
+
+def _page(folder: Path, image: bytes) -> render.Job:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "figure.svg").write_bytes(image)
+    html = folder / "page.html"
+    html.write_text(
+        '<html lang="en"><head><title>T</title></head><body><p>Text</p>'
+        '<img src="figure.svg" alt="A figure"><img src="missing.png" alt="Gone"></body></html>',
+        encoding="utf-8",
+    )
+    return render.Job(html, folder / "page.pdf", "a4", roots=(folder,), timeout=120)
+
+
+def _svg(colour: str) -> bytes:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        f'<rect width="10" height="10" fill="{colour}"/></svg>'
+    ).encode()
+
+
+def test_a_cache_hit_gives_the_same_bytes_and_replays_the_warnings(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    job = _page(tmp_path / "build", _svg("red"))
+    with render.RenderService(cache=cache, workers=1) as service:
+        [first] = service.wait([service.submit(job)])
+        data = job.pdf.read_bytes()
+        [second] = service.wait([service.submit(job)])
+    assert not first.reused and second.reused
+    assert job.pdf.read_bytes() == data
+    assert second.pages == first.pages
+    assert second.messages == first.messages
+    assert any("missing.png" in message for _, message in second.messages)
+
+
+def test_the_cache_key_changes_when_a_referenced_image_changes(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    job = _page(tmp_path / "build", _svg("red"))
+    with render.RenderService(cache=cache, workers=1) as service:
+        service.wait([service.submit(job)])
+        assert cache.fetch(job) is not None
+        (tmp_path / "build" / "figure.svg").write_bytes(_svg("blue"))  # same name
+        assert cache.fetch(job) is None
+        [again] = service.wait([service.submit(job)])
+    assert not again.reused
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    job = _page(tmp_path / "build", _svg("red"))
+    with render.RenderService(cache=cache, workers=1) as service:
+        service.wait([service.submit(job)])
+    [entry] = (tmp_path / "cache").glob("*.pdf")
+    entry.write_bytes(b"%PDF-1.7 damaged")
+    assert cache.fetch(job) is None
