@@ -9,6 +9,7 @@ from sphinx.config import ENUM
 from classbook import (
     checks,
     citations,
+    claimreview,
     context,
     directives,
     nodes,
@@ -74,6 +75,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     nodes.register(app)
     safety.setup(app)
     citations.setup(app)
+    claimreview.setup(app)
     register.setup(app)
     timeline.setup(app)
     for name, directive in directives.DIRECTIVES.items():
