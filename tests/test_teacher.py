@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import SLUG, epub_text, fold, pdf_text
@@ -60,6 +61,17 @@ TEACHER_TEXT = teacher_only_text()
 SNIPPETS = [s for found in TEACHER_TEXT.values() for s in found]
 
 
+def evidence_quotes() -> list[str]:
+    """The first words of each evidence quote in the claims register (teacher edition only):
+    long enough to be found nowhere else, short enough not to straddle a page break."""
+    claims = yaml.safe_load((BOOK / "_data" / "claims.yml").read_text(encoding="utf-8"))
+    quotes = {item["quote"] for entry in claims for item in entry["evidence"]}
+    return sorted(" ".join(q.split()[:7]) for q in quotes if len(q.split()) >= 10)
+
+
+EVIDENCE = evidence_quotes()
+
+
 def test_every_teacher_file_gives_sentences_to_look_for() -> None:
     assert all(TEACHER_TEXT.values()), [name for name, found in TEACHER_TEXT.items() if not found]
     assert len(TEACHER_TEXT) >= 11 + 4
@@ -106,6 +118,16 @@ def test_teacher_edition_has_the_guidance_and_the_for_teachers_part(teacher, pap
     assert not missing, missing
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_teacher_edition_prints_the_evidence_quotes(teacher, paper) -> None:
+    text = body_text(teacher / f"{SLUG}-teacher-{paper}.pdf")
+    assert len(EVIDENCE) >= 30
+    assert "Evidence (teacher edition)" in text
+    assert "Evidence for each claim (teacher edition)" in text
+    missing = [quote for quote in EVIDENCE if fold(quote) not in text]
+    assert not missing, missing
+
+
 def student_outputs(book) -> dict[str, str]:
     """The text of every student output, by file."""
     texts: dict[str, str] = {}
@@ -132,7 +154,7 @@ def test_no_student_output_has_teacher_text(book) -> None:
     leaks = [
         (name, snippet)
         for name, text in texts.items()
-        for snippet in [*SNIPPETS, "Answer guidance"]
+        for snippet in [*SNIPPETS, *EVIDENCE, "Answer guidance", "Evidence (teacher edition)"]
         if fold(snippet) in text
     ]
     assert not leaks, leaks[:10]
