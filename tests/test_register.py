@@ -61,7 +61,7 @@ def test_register_in_html(mini) -> None:
     chapter = cells[1].find("a")
     assert chapter["href"].startswith("chapters/01-first.html")
     assert chapter.get_text(strip=True) == "A Tiny Source"
-    assert cells[4].get_text(strip=True) == "Corrected"
+    assert cells[4].get_text(strip=True) == "Contradicted"
     citation = cells[5].find("a")
     assert citation is not None
     assert "chapters/03-last.html#" in citation["href"]  # the bibliography
@@ -75,7 +75,7 @@ def test_register_in_epub(mini) -> None:
 
 def test_register_in_book_pdf(mini) -> None:
     text = _squash(pdf_text(mini.out("bookpdf") / "mini-a4.pdf"))
-    for words in ("Claims register", "on March 3, 2001", "What the record shows", "Corrected"):
+    for words in ("Claims register", "on March 3, 2001", "What the record shows", "Contradicted"):
         assert _squash(words) in text
 
 
