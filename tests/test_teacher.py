@@ -66,7 +66,12 @@ def evidence_quotes() -> list[str]:
     long enough to be found nowhere else, short enough not to straddle a page break."""
     claims = yaml.safe_load((BOOK / "_data" / "claims.yml").read_text(encoding="utf-8"))
     quotes = {item["quote"] for entry in claims for item in entry["evidence"]}
-    return sorted(" ".join(q.split()[:7]) for q in quotes if len(q.split()) >= 10)
+    # Not words the student text also has (a book's title, say).
+    ours = fold(
+        " ".join(p.read_text(encoding="utf-8") for p in [*BOOK.rglob("*.md"), *BOOK.rglob("*.bib")])
+    )
+    starts = {" ".join(q.split()[:7]) for q in quotes if len(q.split()) >= 10}
+    return sorted(start for start in starts if fold(start) not in ours)
 
 
 EVIDENCE = evidence_quotes()
