@@ -117,6 +117,8 @@ classbook_license = "CC BY-NC-SA 4.0"
 classbook_license_url = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
 classbook_content_note_doc = "front/content-note"
 classbook_source_document = "_source/homs-massacre.txt"
+# The source document as the fact-check markup (schema.org ClaimReview) names it.
+classbook_source_title = "The Homs Massacre (anonymous text, as received)"
 classbook_paper_sizes = ["a4", "letter"]
 classbook_print_theme = "print"
 classbook_render_timeout = 300

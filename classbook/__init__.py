@@ -6,7 +6,18 @@ from typing import TYPE_CHECKING
 
 from sphinx.config import ENUM
 
-from classbook import checks, context, directives, nodes, register, safety, timeline, web
+from classbook import (
+    checks,
+    citations,
+    claimreview,
+    context,
+    directives,
+    nodes,
+    register,
+    safety,
+    timeline,
+    web,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -63,6 +74,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
 
     nodes.register(app)
     safety.setup(app)
+    citations.setup(app)
+    claimreview.setup(app)
     register.setup(app)
     timeline.setup(app)
     for name, directive in directives.DIRECTIVES.items():

@@ -128,7 +128,8 @@ def check_claims(app: Sphinx, env: BuildEnvironment) -> None:
     for docname, notes in sorted(env.classbook_claims.items()):  # type: ignore[attr-defined]
         blocks = env.classbook_source_texts.get(docname, [])  # type: ignore[attr-defined]
         text = normalise(" ".join(p for _line, paragraphs in blocks for p in paragraphs))
-        for line, claim in notes:
+        for note in notes:
+            line, claim = note["line"], note["claim"]
             if claim and normalise(claim) not in text:
                 logger.warning(
                     "editor-note claim %r is not in this chapter's source-text; quote the "

@@ -10,6 +10,7 @@ from sphinx.addnodes import pending_xref
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from classbook import models, register
 from classbook import nodes as cb_nodes
 
 if TYPE_CHECKING:
@@ -83,7 +84,12 @@ class Questions(_EditorialBlock):
 
 
 class EditorNote(SphinxDirective):
-    """An editor's note on a claim of the source text; it must cite a source."""
+    """An editor's note on a claim of the source text; it must cite a source.
+
+    Its verdict comes from the claims register (the entry whose id is the label without
+    ``note-``) and is printed in every edition; the teacher edition also prints the
+    register's evidence quotes under the note.
+    """
 
     has_content = True
     option_spec: ClassVar[dict] = {  # type: ignore[misc]
@@ -93,10 +99,11 @@ class EditorNote(SphinxDirective):
 
     def run(self) -> list[Node]:
         claim = " ".join(self.options.get("claim", "").split())
+        label = self.options.get("label", "").strip()
         node = cb_nodes.editor_note(claim=claim)
         node["classes"].append("editor-note")
         self.set_source_info(node)
-        if label := self.options.get("label"):
+        if label:
             node["ids"].append(nodes.make_id(label))
         title = nodes.rubric("Editor's note", "Editor's note", classes=["editorial-title"])
         node += title
@@ -110,14 +117,45 @@ class EditorNote(SphinxDirective):
                 "editor-note: give the source's words it annotates as ':claim: …'",
                 location=node,
             )
+        entry = self._entry(label)
+        if entry is not None:
+            verdict = nodes.paragraph(classes=["verdict-line"])
+            verdict += nodes.Text("Our verdict: ")
+            verdict += register.verdict_node(entry)
+            node += verdict
         node += self.parse_content_to_nodes()
-        if not any(ref.get("refdomain") == "cite" for ref in node.findall(pending_xref)):
+        keys = [
+            key.strip()
+            for ref in node.findall(pending_xref)
+            if ref.get("refdomain") == "cite"
+            for key in str(ref.get("reftarget", "")).split(",")
+            if key.strip()
+        ]
+        if not keys:
             logger.warning(
                 "editor-note: cite at least one source with {cite:p}`key`", location=node
             )
+        if entry is not None and self.config.classbook_edition == "teacher":
+            evidence = nodes.container(classes=["note-evidence"])
+            heading = "Evidence (teacher edition)"
+            evidence += nodes.rubric(heading, heading, classes=["evidence-title"])
+            evidence += register.evidence_list(self, entry)
+            node += evidence
         store = self.env.classbook_claims  # type: ignore[attr-defined]
-        store.setdefault(self.env.docname, []).append((self.lineno, claim))
+        store.setdefault(self.env.docname, []).append(
+            {"line": self.lineno, "claim": claim, "label": label, "keys": list(dict.fromkeys(keys))}
+        )
         return [node]
+
+    def _entry(self, label: str) -> models.Claim | None:
+        """The register entry of this note, if the register has a valid one."""
+        if not label.startswith("note-"):
+            return None
+        _relative, path = register.data_path(self, "classbook_claims_file")
+        self.env.note_dependency(str(path))
+        return next(
+            (c for c in register.read_claims(path) if c.id == label.removeprefix("note-")), None
+        )
 
 
 class TeacherOnly(SphinxDirective):

@@ -1,10 +1,13 @@
 """The claims register: each checked claim of the source, what the record shows, sources.
 
-The data file (``classbook_claims_file``) is a YAML list; the ``{claims-register}``
-directive renders it as a table. Once every document is read, each entry is checked
-against the book: its chapter label must exist, its words must stand in that chapter's
-source text, and each source must be a BibTeX key. A problem is a warning that names
-the data file and the entry's line, so ``-W`` fails the build.
+The data file (``classbook_claims_file``) is a YAML list of :class:`classbook.models.Claim`
+entries: the claim, what the record shows, a verdict and, for every source its editor's
+note cites, a short verbatim quote with where it stands and where and when we read it. The
+``{claims-register}`` directive renders it as a table (the teacher edition adds the quotes).
+Once every document is read, each entry is checked against the book: the schema, its
+chapter label, its words in that chapter's source text, BibTeX keys, and that the note
+``note-<id>`` cites exactly the sources the entry has evidence from. A problem is a warning
+that names the data file (or the chapter) and the line, so ``-W`` fails the build.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook import yamldata
+from classbook import models, yamldata
 from classbook.source import normalise
 
 if TYPE_CHECKING:
@@ -28,20 +31,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Status words, as the register prints them: words, never colour alone.
-STATUSES = {
-    "supported": "Supported",
-    "disputed": "Disputed",
-    "unverified": "Unverified",
-    "corrected": "Corrected",
-}
-REQUIRED = ("id", "chapter", "claim", "record", "reported_by", "status", "sources")
 HEADERS = (
     "Claim (as quoted in the source)",
     "Chapter",
     "What the record shows",
     "Reported by",
-    "Status",
+    "Verdict",
     "Sources",
 )
 #: Relative column widths; the record needs the most room.
@@ -169,36 +164,71 @@ class ClaimsRegister(SphinxDirective):
         relative, path = data_path(self, "classbook_claims_file")
         note_dependencies(self, path)
         getattr(self.env, _STORE).setdefault(self.env.docname, []).append((self.lineno, relative))
-        data = yamldata.load(path)
-        rows = [self._row(record) for record in data.records]
+        claims = read_claims(path)
+        rows = [self._row(claim) for claim in claims]
         caption = self.options.get("caption") or (
             "Claims register: each claim of the source text we checked, what the public "
-            "record shows, and its status"
+            "record shows, and our verdict"
         )
         table = make_table(caption, HEADERS, WIDTHS, rows, classes=["claims-register"])
         self.set_source_info(table)
-        return [table]
+        if self.config.classbook_edition != "teacher":
+            return [table]
+        return [table, self._evidence(claims)]
 
-    def _row(self, record: yamldata.Record) -> list[Cell]:
-        def text(key: str) -> str:
-            value = record.get(key)
-            return " ".join(str(value).split()) if value is not None else ""
-
-        status_key = text("status").lower()
-        status_word = STATUSES.get(status_key, text("status"))
-        status = nodes.strong(status_word, status_word, classes=["status", f"status-{status_key}"])
-        chapter = text("chapter")
-        sources = record.get("sources")
-        keys = [k for k in sources if isinstance(k, str)] if isinstance(sources, list) else []
-        claim = nodes.inline(text("claim"), text("claim"), classes=["claim-words"])
+    def _row(self, claim: models.Claim) -> list[Cell]:
+        words = nodes.inline(claim.claim, claim.claim, classes=["claim-words"])
         return [
-            [claim],
-            call_role(self, "std", "ref", chapter) if chapter else "",
-            text("record"),
-            text("reported_by"),
-            [status],
-            call_role(self, "cite", "p", ",".join(keys)) if keys else "",
+            [words],
+            call_role(self, "std", "ref", claim.chapter),
+            " ".join(claim.record.split()),
+            " ".join(claim.reported_by.split()),
+            [verdict_node(claim)],
+            call_role(self, "cite", "p", ",".join(claim.sources)),
         ]
+
+    def _evidence(self, claims: Sequence[models.Claim]) -> nodes.Element:
+        """The evidence quotes, claim by claim (teacher edition only)."""
+        block = nodes.container(classes=["claims-evidence"])
+        title = "Evidence for each claim (teacher edition)"
+        block += nodes.rubric(title, title)
+        for claim in claims:
+            head = nodes.paragraph(classes=["evidence-claim"])
+            head += nodes.inline(claim.claim, f"\u201c{claim.claim}\u201d", classes=["claim-words"])
+            head += nodes.Text(" \u2014 ")
+            head += verdict_node(claim)
+            block += head
+            block += evidence_list(self, claim)
+        return block
+
+
+def verdict_node(claim: models.Claim) -> nodes.strong:
+    """The verdict as a word (with a class per verdict for the style sheets)."""
+    text = claim.verdict_text
+    return nodes.strong(text, text, classes=["verdict", f"verdict-{claim.verdict}"])
+
+
+def evidence_list(directive: SphinxDirective, claim: models.Claim) -> nodes.bullet_list:
+    """One item per evidence quote: the words, the source, where it stands, how we read it."""
+    items = nodes.bullet_list(classes=["evidence"])
+    for item in claim.evidence:
+        entry = nodes.list_item()
+        paragraph = nodes.paragraph()
+        paragraph += nodes.inline(item.quote, f"\u201c{item.quote}\u201d", classes=["quote"])
+        paragraph += nodes.Text(" \u2014 ")
+        paragraph += call_role(directive, "cite", "p", item.source)
+        read = item.read_on.strftime("%d %B %Y").lstrip("0")
+        copy = f"; read in a reprint: {item.reprint}" if item.reprint else ""
+        paragraph += nodes.Text(f", {item.where} (read on {read}{copy}).")
+        entry += paragraph
+        items += entry
+    return items
+
+
+def read_claims(path: Path) -> list[models.Claim]:
+    """The well-formed entries of a claims file (the whole-book check reports the others)."""
+    valid, _problems = models.validate(models.Claim, yamldata.load(path).records, {})
+    return [claim for _record, claim in valid]  # type: ignore[misc]
 
 
 def validate(
@@ -209,8 +239,8 @@ def validate(
     bibfiles: Sequence[str],
     chapters: dict[str, str | None],
     texts: dict[str, str],
-) -> None:
-    """Warn about every problem of the register ``data``.
+) -> list[tuple[yamldata.Record, models.Claim]]:
+    """Warn about every problem of the register ``data``; return its valid entries.
 
     ``chapters`` maps each label to its document (None: the label is not a chapter);
     ``texts`` maps each chapter document to its source text, normalised.
@@ -218,11 +248,15 @@ def validate(
     path = data.path
     for line, message in data.problems:
         report(path, srcdir, line, "claims register", message)
+    context = {"entries": entries, "bibfiles": bibfiles, "chapters": chapters, "texts": texts}
     seen: dict[str, int] = {}
+    valid: list[tuple[yamldata.Record, models.Claim]] = []
     for record in data.records:
         ident = record.get("id")
         what = f"claims register entry '{ident}'" if ident else "claims register entry"
-        for problem_line, message in _entry_problems(record, entries, bibfiles, chapters, texts):
+        checked, problems = models.validate(models.Claim, [record], context)
+        valid += checked  # type: ignore[arg-type]
+        for problem_line, message in problems:
             report(path, srcdir, problem_line, what, message)
         if isinstance(ident, str):
             if ident in seen:
@@ -234,58 +268,86 @@ def validate(
                     f"the id is already used by the entry on line {seen[ident]}",
                 )
             seen.setdefault(ident, record.line)
+    return valid
 
 
-def _entry_problems(
-    record: yamldata.Record,
-    entries: Any,
-    bibfiles: Sequence[str],
-    chapters: dict[str, str | None],
-    texts: dict[str, str],
-) -> Iterable[tuple[int, str]]:
-    for key in REQUIRED:
-        value = record.get(key)
-        if key != "sources" and (value is None or not str(value).strip()):
-            yield record.line, f"'{key}' is missing; every entry needs {', '.join(REQUIRED)}"
-    for key in record:
-        if key not in REQUIRED:
-            yield record.line_of(key), f"unknown key '{key}'; the keys are {', '.join(REQUIRED)}"
-
-    status = record.get("status")
-    if status is not None and str(status) not in STATUSES:
-        yield (
-            record.line_of("status"),
-            f"status '{status}' is not one of {', '.join(STATUSES)}",
-        )
-    for message in source_problems(record.get("sources"), entries, bibfiles):
-        yield record.line_of("sources"), message
-
-    label, claim = record.get("chapter"), record.get("claim")
-    if label is None or not str(label).strip():
-        return
-    # Sphinx keeps labels in lower case, as the {ref} role looks them up.
-    label = str(label).lower()
-    if label not in chapters:
-        yield (
-            record.line_of("chapter"),
-            f"chapter '{label}' is not a label in the book; use the label on the chapter's "
-            f"'({label})=' line, such as {_examples(chapters)}",
-        )
-        return
-    docname = chapters[label]
-    if docname is None:
-        yield (
-            record.line_of("chapter"),
-            f"'{label}' labels a page with no source text; name a chapter such as "
-            f"{_examples(chapters)}",
-        )
-        return
-    if claim is not None and str(claim).strip() and normalise(str(claim)) not in texts[docname]:
-        yield (
-            record.line_of("claim"),
-            f"the claim {str(claim)!r} is not in the source text of chapter '{label}' "
-            f"({docname}); quote the source's words exactly",
-        )
+def check_notes(
+    env: BuildEnvironment, path: Path, valid: Sequence[tuple[yamldata.Record, models.Claim]]
+) -> None:
+    """Every editor's note has an entry whose evidence covers exactly the sources it cites."""
+    srcdir = Path(env.srcdir)
+    relative = yamldata.describe(path, srcdir, 0)
+    by_id = {claim.id: (record, claim) for record, claim in valid}
+    noted: set[str] = set()
+    for docname, notes in sorted(getattr(env, "classbook_claims", {}).items()):
+        for note in notes:
+            line, label, keys = note["line"], note["label"], note["keys"]
+            where = (docname, line)
+            ident = label.removeprefix("note-") if label else ""
+            if not label or not label.startswith("note-"):
+                logger.warning(
+                    "editor-note: give the note a label ':label: note-<id>', where <id> is the "
+                    "id of its entry in %s",
+                    relative,
+                    location=where,
+                )
+                continue
+            noted.add(ident)
+            if ident not in by_id:
+                logger.warning(
+                    "editor-note '%s' has no entry in %s: add one with 'id: %s', the claim, "
+                    "a verdict and evidence from each source the note cites",
+                    label,
+                    relative,
+                    ident,
+                    location=where,
+                )
+                continue
+            record, claim = by_id[ident]
+            if env.domains.standard_domain.labels.get(claim.chapter, ("",))[0] != docname:
+                report(
+                    path,
+                    srcdir,
+                    record.line_of("chapter"),
+                    f"claims register entry '{ident}'",
+                    f"its editor's note '{label}' is in {docname}, not in chapter "
+                    f"'{claim.chapter}'",
+                )
+            sourced = set(claim.sources)
+            entries, _bibfiles = known_keys(env)
+            for key in keys:
+                # An unknown key is reported by sphinxcontrib-bibtex already: one message.
+                if key not in sourced and key in entries:
+                    logger.warning(
+                        "editor-note '%s' cites '%s', but its entry in %s (line %d) has no "
+                        "evidence from that source: add a quote from it under 'evidence'",
+                        label,
+                        key,
+                        relative,
+                        record.line,
+                        location=where,
+                    )
+            for index, item in enumerate(claim.evidence):
+                if item.source not in keys:
+                    evidence = record["evidence"][index]
+                    report(
+                        path,
+                        srcdir,
+                        evidence.line if isinstance(evidence, yamldata.Record) else record.line,
+                        f"claims register entry '{ident}'",
+                        f"the evidence from '{item.source}' belongs to no note: the editor's "
+                        f"note '{label}' ({docname}) does not cite it; cite it there or "
+                        f"remove the evidence",
+                    )
+    for ident, (record, _claim) in by_id.items():
+        if ident not in noted:
+            report(
+                path,
+                srcdir,
+                record.line,
+                f"claims register entry '{ident}'",
+                f"its evidence belongs to no note: no editor's note has ':label: note-{ident}'",
+            )
 
 
 def _examples(chapters: dict[str, str | None]) -> str:
@@ -294,9 +356,10 @@ def _examples(chapters: dict[str, str | None]) -> str:
 
 
 def check(app: Sphinx, env: BuildEnvironment) -> None:
-    """Validate every register the book renders against the whole, read book."""
+    """Validate every register the book renders, and every note, against the whole book."""
     stores = getattr(env, _STORE, {})
-    if not stores:
+    notes = any(getattr(env, "classbook_claims", {}).values())
+    if not stores and not notes:
         return
     source_texts = getattr(env, "classbook_source_texts", {})
     texts = {
@@ -309,21 +372,21 @@ def check(app: Sphinx, env: BuildEnvironment) -> None:
         for label, (docname, _anchor, _title) in env.domains.standard_domain.labels.items()
     }
     entries, bibfiles = known_keys(env)
-    checked: set[str] = set()
+    main = Path(env.srcdir, app.config.classbook_claims_file).resolve()
+    files = [main] if notes else []
     for docname in sorted(stores):
-        for _line, relative in stores[docname]:
-            path = Path(env.srcdir, relative).resolve()
-            if str(path) in checked:
-                continue
-            checked.add(str(path))
-            validate(
-                yamldata.load(path),
-                Path(env.srcdir),
-                entries=entries,
-                bibfiles=bibfiles,
-                chapters=chapters,
-                texts=texts,
-            )
+        files += [Path(env.srcdir, relative).resolve() for _line, relative in stores[docname]]
+    for path in dict.fromkeys(files):
+        valid = validate(
+            yamldata.load(path),
+            Path(env.srcdir),
+            entries=entries,
+            bibfiles=bibfiles,
+            chapters=chapters,
+            texts=texts,
+        )
+        if path == main and notes:
+            check_notes(env, path, valid)
 
 
 # -- Environment bookkeeping ----------------------------------------------------------------

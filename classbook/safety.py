@@ -451,6 +451,10 @@ HINTS: dict[tuple[str, str] | str, str] = {
     ("myst", "role_unknown"): (
         "check the role's spelling (e.g. {ref}, {term}, {cite:p}), or write the text without it"
     ),
+    ("bibtex", "key_not_found"): (
+        "check the key's spelling against the BibTeX file (bibtex_bibfiles in conf.py), or add "
+        "an entry for the source there"
+    ),
     ("image", "not_readable"): (
         "check the path: images live inside book/ and paths are relative to this file"
     ),

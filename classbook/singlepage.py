@@ -103,18 +103,23 @@ class PrintFootnotes(SphinxPostTransform):
     default_priority = 950
 
     def run(self, **kwargs: Any) -> None:
-        notes = {
-            node_id: note
-            for note in self.document.findall(nodes.footnote)
-            for node_id in note["ids"]
-        }
-        for call in list(self.document.findall(nodes.footnote_reference)):
-            note = notes.get(call.get("refid", ""))
-            if note is None:
-                continue
-            text = nodes.inline(classes=["print-footnote"])
-            for paragraph in note.findall(nodes.paragraph):
-                text += paragraph.children
-            call.replace_self(text)
-        for note in set(notes.values()):
-            note.parent.remove(note)
+        # One document at a time: generated ids ("id2") repeat across the inlined chapters,
+        # and a call must get its own chapter's footnote.
+        for scope in [self.document, *self.document.findall(addnodes.start_of_file)]:
+            own = list(_own_nodes(scope))
+            notes = {
+                node_id: note
+                for note in own
+                if isinstance(note, nodes.footnote)
+                for node_id in note["ids"]
+            }
+            for call in [node for node in own if isinstance(node, nodes.footnote_reference)]:
+                note = notes.get(call.get("refid", ""))
+                if note is None:
+                    continue
+                text = nodes.inline(classes=["print-footnote"])
+                for paragraph in note.findall(nodes.paragraph):
+                    text += paragraph.children
+                call.replace_self(text)
+            for note in set(notes.values()):
+                note.parent.remove(note)

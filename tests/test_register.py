@@ -1,4 +1,5 @@
-"""The claims register: its table in every output, and the build failing on each bad entry."""
+"""The claims register and its evidence: the table and verdicts in every output, the evidence
+in the teacher edition only, and the build failing, with file and line, on each bad entry."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import epub_documents, pdf_text, replace_once
 
-from classbook.register import HEADERS, STATUSES
+from classbook.models import MAX_QUOTE_WORDS, VERDICTS
+from classbook.register import HEADERS
 
 CLAIMS = ROOT / "book" / "_data" / "claims.yml"
 
@@ -40,11 +42,11 @@ def _assert_accessible(table: BeautifulSoup, rows: int) -> None:
     body = table.tbody.find_all("tr")
     assert len(body) == rows
     for row in body:
-        # The claim is the row's header; the status is a word, not a colour.
+        # The claim is the row's header; the verdict is a word, not a colour.
         assert row.find("th") is not None
-        status = row.find(class_="status")
-        assert status is not None
-        assert status.get_text(strip=True) in STATUSES.values()
+        verdict = row.find(class_="verdict")
+        assert verdict is not None
+        assert verdict.get_text(strip=True) in VERDICTS.values()
 
 
 # -- The fixture book -----------------------------------------------------------------------
@@ -59,7 +61,7 @@ def test_register_in_html(mini) -> None:
     chapter = cells[1].find("a")
     assert chapter["href"].startswith("chapters/01-first.html")
     assert chapter.get_text(strip=True) == "A Tiny Source"
-    assert cells[4].get_text(strip=True) == "Corrected"
+    assert cells[4].get_text(strip=True) == "Contradicted"
     citation = cells[5].find("a")
     assert citation is not None
     assert "chapters/03-last.html#" in citation["href"]  # the bibliography
@@ -73,7 +75,7 @@ def test_register_in_epub(mini) -> None:
 
 def test_register_in_book_pdf(mini) -> None:
     text = _squash(pdf_text(mini.out("bookpdf") / "mini-a4.pdf"))
-    for words in ("Claims register", "on March 3, 2001", "What the record shows", "Corrected"):
+    for words in ("Claims register", "on March 3, 2001", "What the record shows", "Contradicted"):
         assert _squash(words) in text
 
 
@@ -84,13 +86,31 @@ def test_unchanged_fixture_passes_the_checks(mini_copy: Path, tmp_path: Path, ca
 # -- Each kind of bad entry fails the build, naming the file and the line -------------------
 
 
+DATE_EVIDENCE = """    - source: doe2001
+      quote: "The report is dated 4 March 2001, a day after the source's date."
+      where: "first paragraph"
+      read_on: 2026-12-01
+      read_at: "https://example.org/report"
+"""
+LONG_QUOTE = " ".join(["word"] * (MAX_QUOTE_WORDS + 1))
 BAD_ENTRIES = {
-    "no sources": (replace_once("sources: [doe2001]", "sources: []"), 8, "has no sources"),
-    "no sources key": (replace_once("  sources: [doe2001]\n", ""), 2, "has no sources"),
-    "unknown key": (
-        replace_once("sources: [doe2001]", "sources: [doe2001, nobody1999]"),
+    "no evidence": (
+        replace_once("  evidence:\n" + DATE_EVIDENCE, "  evidence: []\n"),
         8,
-        "cites 'nobody1999', which is not a key in refs.bib",
+        "has no evidence",
+    ),
+    "no evidence key": (
+        replace_once("  evidence:\n" + DATE_EVIDENCE, ""),
+        2,
+        "'evidence' is missing",
+    ),
+    "unknown key": (
+        replace_once(
+            '    - source: doe2001\n      quote: "The report',
+            '    - source: nobody1999\n      quote: "The report',
+        ),
+        9,
+        "'nobody1999' is not a key in refs.bib",
     ),
     "unknown chapter": (
         replace_once("chapter: first", "chapter: nowhere"),
@@ -109,13 +129,14 @@ BAD_ENTRIES = {
     ),
     "words of another chapter": (
         replace_once('claim: "with a dash"', 'claim: "with \\"quotes\\""'),
-        12,
+        17,
         "is not in the source text of chapter 'second'",
     ),
-    "bad status": (
-        replace_once("status: corrected", "status: wrong"),
+    "unknown verdict": (
+        replace_once("verdict: contradicted", "verdict: wrong"),
         7,
-        "status 'wrong' is not one of supported, disputed, unverified, corrected",
+        "verdict 'wrong' is not one of supported, partly-supported, contradicted, disputed, "
+        "not-found",
     ),
     "missing key": (
         replace_once('  record: "The report is dated 4 March 2001."\n', ""),
@@ -123,11 +144,34 @@ BAD_ENTRIES = {
         "'record' is missing",
     ),
     "misspelt key": (replace_once("reported_by:", "reportedby:"), 6, "unknown key 'reportedby'"),
-    "duplicate id": (replace_once("id: dash", "id: date"), 10, "the id is already used"),
-    "YAML that does not parse": (
-        replace_once("sources: [doe2001]", "sources: [doe2001"),
+    "duplicate id": (replace_once("id: dash", "id: date"), 15, "the id is already used"),
+    "quote too long": (
+        replace_once(
+            'quote: "The report is dated 4 March 2001, a day after the source\'s date."',
+            f'quote: "{LONG_QUOTE}"',
+        ),
         10,
-        "YAML does not parse: expected ',' or ']'",
+        f"the quote has {MAX_QUOTE_WORDS + 1} words",
+    ),
+    "bad date read": (
+        replace_once("read_on: 2026-12-01", "read_on: 2026-13-01"),
+        12,
+        "read_on '2026-13-01' is not a date; write it as YYYY-MM-DD",
+    ),
+    "read at no address": (
+        replace_once('read_at: "https://example.org/report"', 'read_at: "the library"'),
+        13,
+        "give the http(s) address of the page the quote was read on",
+    ),
+    "reprint not named": (
+        replace_once('      reprint: "Example Mirror (a copy of the report)"\n', ""),
+        22,
+        "name the site that reprinted it under 'reprint'",
+    ),
+    "YAML that does not parse": (
+        replace_once('where: "second paragraph"', "where: [second paragraph"),
+        25,
+        "YAML does not parse",
     ),
 }
 
@@ -164,9 +208,13 @@ def test_file_option_and_missing_file(mini_copy: Path, tmp_path: Path, capsys) -
 
 def test_book_register_file_is_complete() -> None:
     entries = yaml.safe_load(CLAIMS.read_text(encoding="utf-8"))
-    assert len(entries) >= 10
-    assert {entry["status"] for entry in entries} <= set(STATUSES)
-    assert all(entry["sources"] for entry in entries)
+    assert len(entries) >= 16
+    assert {entry["verdict"] for entry in entries} <= set(VERDICTS)
+    for entry in entries:
+        assert entry["evidence"], entry["id"]
+        for item in entry["evidence"]:
+            assert 0 < len(item["quote"].split()) <= MAX_QUOTE_WORDS, (entry["id"], item)
+            assert item["read_at"].startswith(("http://", "https://")), (entry["id"], item)
 
 
 def test_book_register_in_every_output(book) -> None:
@@ -180,3 +228,119 @@ def test_book_register_in_every_output(book) -> None:
     assert _squash("Claims register") in pdf
     for entry in entries:
         assert _squash(entry["claim"]) in pdf, entry["id"]
+
+
+# -- Notes and their evidence: each citation of a note has evidence, each evidence a note ----
+
+
+ROE = """
+@online{roe2002,
+  author = {Roe, Richard},
+  title = {Another Report},
+  date = {2002-01-01},
+  organization = {Other News},
+  url = {https://example.org/other},
+}
+"""
+ROE_EVIDENCE = """    - source: roe2002
+      quote: "Another report says so."
+      where: "page 2"
+      read_on: 2026-12-01
+      read_at: "https://example.org/other"
+"""
+
+
+def _edit(path: Path, edit: Callable[[str], str]) -> None:
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _fails(src: Path, tmp_path: Path, capsys, where: str, message: str) -> None:
+    assert _check(src, tmp_path) != 0
+    err = capsys.readouterr().err
+    assert f"{where}: WARNING" in err, err
+    assert message in err, err
+
+
+def test_note_citing_a_source_without_evidence_fails(mini_copy: Path, tmp_path, capsys) -> None:
+    _edit(mini_copy / "_data" / "refs.bib", lambda text: text + ROE)
+    _edit(mini_copy / "chapters" / "01-first.md", replace_once("`doe2001`", "`doe2001,roe2002`"))
+    _fails(
+        mini_copy,
+        tmp_path,
+        capsys,
+        "chapters/01-first.md:16",
+        "editor-note 'note-date' cites 'roe2002', but its entry in _data/claims.yml (line 2) "
+        "has no evidence from that source",
+    )
+
+
+def test_evidence_belonging_to_no_note_fails(mini_copy: Path, tmp_path, capsys) -> None:
+    _edit(mini_copy / "_data" / "refs.bib", lambda text: text + ROE)
+    claims = mini_copy / "_data" / "claims.yml"
+    _edit(claims, replace_once(DATE_EVIDENCE, DATE_EVIDENCE + ROE_EVIDENCE))
+    _fails(
+        mini_copy,
+        tmp_path,
+        capsys,
+        "claims.yml:14",
+        "the evidence from 'roe2002' belongs to no note: the editor's note 'note-date'",
+    )
+
+
+def test_entry_without_a_note_fails(mini_copy: Path, tmp_path, capsys) -> None:
+    _edit(mini_copy / "chapters" / "02-second.md", replace_once(":label: note-dash", ":label: x"))
+    assert _check(mini_copy, tmp_path) != 0
+    err = capsys.readouterr().err
+    assert "chapters/02-second.md:11: WARNING: editor-note: give the note a label" in err, err
+    assert "claims.yml:15: WARNING" in err and "no editor's note has ':label: note-dash'" in err
+
+
+def test_note_without_an_entry_fails(mini_copy: Path, tmp_path, capsys) -> None:
+    _edit(
+        mini_copy / "chapters" / "01-first.md",
+        replace_once(":label: note-date", ":label: note-new"),
+    )
+    _fails(
+        mini_copy,
+        tmp_path,
+        capsys,
+        "chapters/01-first.md:16",
+        "editor-note 'note-new' has no entry in _data/claims.yml: add one with 'id: new'",
+    )
+
+
+# -- Verdicts in every output; evidence only in the teacher edition ---------------------------
+
+
+def test_verdict_beside_the_note_in_html_epub_and_pdf(mini) -> None:
+    html = BeautifulSoup(
+        (mini.out("html") / "chapters" / "01-first.html").read_text(), "html.parser"
+    )
+    assert html.select_one("#note-date .verdict-line .verdict").get_text() == "Contradicted"
+    assert not html.select(".note-evidence, .claims-evidence")
+    epub = epub_documents(mini.out("epub") / "mini.epub")
+    chapter = BeautifulSoup(epub["chapters/01-first.xhtml"], "html.parser")
+    assert chapter.select_one("#note-date .verdict").get_text() == "Contradicted"
+    second = BeautifulSoup(epub["chapters/02-second.xhtml"], "html.parser")
+    assert second.select_one("#note-dash .verdict").get_text() == "Supported"
+    pdf = _squash(pdf_text(mini.out("bookpdf") / "mini-a4.pdf"))
+    assert _squash("Our verdict: Contradicted") in pdf
+    assert _squash("Our verdict: Supported") in pdf
+    assert _squash("a day after the source's date") not in pdf  # an evidence quote
+
+
+def test_teacher_edition_prints_the_evidence(mini_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "epub"
+    extra = ("-D", "classbook_edition=teacher")
+    assert sphinx("epub", mini_copy, out, doctrees=tmp_path / "dt", extra=extra) == 0
+    docs = epub_documents(out / "mini.epub")
+    note = BeautifulSoup(docs["chapters/01-first.xhtml"], "html.parser").select_one("#note-date")
+    evidence = note.select_one(".note-evidence").get_text(" ")
+    assert (
+        "\u201cThe report is dated 4 March 2001, a day after the source's date.\u201d" in evidence
+    )
+    assert "first paragraph (read on 1 December 2026)" in " ".join(evidence.split())
+    second = BeautifulSoup(docs["chapters/02-second.xhtml"], "html.parser").get_text(" ")
+    assert "read in a reprint: Example Mirror (a copy of the report)" in " ".join(second.split())
+    register = BeautifulSoup(docs["sources.xhtml"], "html.parser").select_one(".claims-evidence")
+    assert "The sentence has a dash." in register.get_text()

@@ -78,6 +78,10 @@ CASES = {
         CHAPTER, 13, "is outside the book folder", "copy the image into book/"
     ),
     "remote-image": Broken(CHAPTER, 13, "images are never fetched", "save it inside book/"),
+    "citation-unknown-key": Broken(CHAPTER, 14, "could not find bibtex key", "check the key's"),
+    "citation-broken-key-list": Broken(CHAPTER, 14, "broken over lines", "keep it on one line"),
+    "citation-empty-role": Broken(CHAPTER, 14, "an empty citation", "write the BibTeX key"),
+    "citation-stray-comma": Broken(CHAPTER, 14, "has an empty key", "separate keys with one"),
 }
 MEGABYTE = "{{ONE_MEGABYTE_PARAGRAPH}}"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT
 from helpers import SLUG, epub_text, fold, pdf_text
@@ -59,6 +60,22 @@ TEACHER_TEXT = teacher_only_text()
 SNIPPETS = [s for found in TEACHER_TEXT.values() for s in found]
 
 
+def evidence_quotes() -> list[str]:
+    """The first words of each evidence quote in the claims register (teacher edition only):
+    long enough to be found nowhere else, short enough not to straddle a page break."""
+    claims = yaml.safe_load((BOOK / "_data" / "claims.yml").read_text(encoding="utf-8"))
+    quotes = {item["quote"] for entry in claims for item in entry["evidence"]}
+    # Not words the student text also has (a book's title, say).
+    ours = fold(
+        " ".join(p.read_text(encoding="utf-8") for p in [*BOOK.rglob("*.md"), *BOOK.rglob("*.bib")])
+    )
+    starts = {" ".join(q.split()[:7]) for q in quotes if len(q.split()) >= 10}
+    return sorted(start for start in starts if fold(start) not in ours)
+
+
+EVIDENCE = evidence_quotes()
+
+
 def test_every_teacher_file_gives_sentences_to_look_for() -> None:
     assert all(TEACHER_TEXT.values()), [name for name, found in TEACHER_TEXT.items() if not found]
     assert len(TEACHER_TEXT) >= 11 + 4
@@ -97,6 +114,17 @@ def test_teacher_edition_has_the_guidance_and_the_for_teachers_part(teacher, pap
     assert not missing, missing
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_teacher_edition_prints_the_evidence_quotes(teacher, paper) -> None:
+    text = body_text(teacher / f"{SLUG}-teacher-{paper}.pdf")
+    assert len(EVIDENCE) >= 30
+    # The print style sets the note's evidence heading in capitals.
+    assert "evidence (teacher edition)" in text.lower()
+    assert "Evidence for each claim (teacher edition)" in text
+    missing = [quote for quote in EVIDENCE if fold(quote) not in text]
+    assert not missing, missing
+
+
 def student_outputs(book) -> dict[str, str]:
     """The text of every student output, by file."""
     texts: dict[str, str] = {}
@@ -123,8 +151,8 @@ def test_no_student_output_has_teacher_text(book) -> None:
     leaks = [
         (name, snippet)
         for name, text in texts.items()
-        for snippet in [*SNIPPETS, "Answer guidance"]
-        if fold(snippet) in text
+        for snippet in [*SNIPPETS, *EVIDENCE, "Answer guidance", "evidence (teacher edition)"]
+        if fold(snippet).lower() in text.lower()
     ]
     assert not leaks, leaks[:10]
     assert not (book.out("html") / "teachers").exists()
