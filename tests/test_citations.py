@@ -28,8 +28,7 @@ def test_one_message_naming_file_and_line(case: str, tmp_path: Path) -> None:
         "mini",
         "--conf-dir",
         "mini",
-        "dummy",
-        "dummy",
+        "epub",
         epoch=1700000000,
     )
     output = done.stdout + done.stderr
