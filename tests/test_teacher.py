@@ -136,7 +136,9 @@ def student_outputs(book) -> dict[str, str]:
     texts["html/searchindex.js"] = fold(index.read_text(encoding="utf-8"))
     for epub in book.out("epub").glob("*.epub"):
         texts[f"epub/{epub.name}"] = epub_text(epub)
-    pdfs = [*book.out("bookpdf").glob("*.pdf"), *book.out("handouts").glob("*.pdf")]
+    # The teacher edition is published beside the student book PDFs; the rest are students'.
+    student = [p for p in book.out("bookpdf").glob("*.pdf") if "-teacher-" not in p.name]
+    pdfs = [*student, *book.out("handouts").glob("*.pdf")]
     pdfs += (book.root / "packets").glob("*.pdf")
     for pdf in sorted(pdfs):
         texts[str(pdf.relative_to(book.root))] = pdf_text(pdf)
