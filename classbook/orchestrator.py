@@ -48,14 +48,14 @@ class Step:
     pattern: str = "**/*"
 
 
-#: The steps in the order they run. Packets come first: they wait for their chapters'
-#: page counts, which the idle pool measures at once. The teacher edition's read and the
-#: EPUB need no PDF, so they run while the pool lays out the books and handouts.
+#: The steps in the order they run: the book PDFs, the biggest jobs, go to the pool first;
+#: the teacher edition's read runs while the pool lays them out; the packets, which wait for
+#: their chapters' page counts (urgent jobs, first in the queue), come after it.
 STEPS = (
-    Step("packets", "student", "packets", "*.pdf"),
     Step("pdf", "student", "bookpdf"),
     Step("handouts", "student", "handouts", "*.pdf"),
     Step("pdf", "teacher", "bookpdf", "*.pdf"),
+    Step("packets", "student", "packets", "*.pdf"),
     Step("epub", "student", "epub"),
     Step("html", "student", "html"),
 )

@@ -381,6 +381,7 @@ def render_all(
         )
         for job in jobs
     ]
-    with RenderService(workers=min(workers or 99, len(jobs) or 1)) as service:
+    workers = min(workers or os.cpu_count() or 1, len(jobs) or 1)
+    with RenderService(workers=workers) as service:
         futures = [service.submit(job) for job in jobs]
         yield from service.wait(futures)
