@@ -12,6 +12,7 @@ from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.display import progress_message
@@ -223,11 +224,19 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
         context = super().get_doc_context(docname, body, metatags)
         context["classbook_kind"] = "book"
+        # The printed contents is rendered apart from the book's doctree: its section
+        # entries need the same link repair, or they point at '#document-x#section'.
+        toctree = global_toctree_for_doc(
+            self.env, self.config.root_doc, self, tags=self.tags, collapse=False
+        )
+        if toctree is not None:
+            singlepage.repair_links(toctree, getattr(self, "_renamed", {}))
+            context["toc"] = self.render_partial(toctree)["fragment"]
         return context
 
     def assemble_doctree(self) -> nodes.document:
         tree = super().assemble_doctree()
-        singlepage.repair(tree, chapters=set(chapters(self)))
+        self._renamed = singlepage.repair(tree, chapters=set(chapters(self)))
         return tree
 
     def finish(self) -> None:

@@ -15,7 +15,9 @@ from sphinx.writers.html5 import HTML5Translator
 _AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
 
 
-def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset()) -> None:
+def repair(
+    tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset()
+) -> dict[tuple[str, str], str]:
     """Give each inlined document a unique anchor and ids, and fix links to match.
 
     - The first section of each document carries ``document-<name>``, the anchor Sphinx
@@ -26,6 +28,9 @@ def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset
     - ``#document-x#target`` becomes ``#target``: Sphinx 9 no longer collapses the double
       fragment in single-page output (sphinx-doc/sphinx#14221).
     - Sections of ``chapters`` get the class ``chapter``, for the print theme's openers.
+
+    Returns the renamed ids, ``(docname, old id) -> new id``, for :func:`repair_links` on
+    trees rendered apart from the book (its table of contents).
     """
     renamed: dict[tuple[str, str], str] = {}
     for start in tree.findall(addnodes.start_of_file):
@@ -39,6 +44,12 @@ def repair(tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset
                 section["classes"].append("chapter")
         for node in _own_nodes(start):
             _prefix_ids(node, prefix, docname, renamed)
+    repair_links(tree, renamed)
+    return renamed
+
+
+def repair_links(tree: nodes.Node, renamed: dict[tuple[str, str], str]) -> None:
+    """``#document-x#target`` becomes ``#target`` (renamed as :func:`repair` renamed it)."""
     for ref in tree.findall(nodes.reference):
         uri = ref.get("refuri", "")
         if uri.startswith("#document-") and uri.count("#") > 1:

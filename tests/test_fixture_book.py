@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -107,3 +108,35 @@ def test_chapter_openers_number_only_the_chapters(mini) -> None:
         "document-chapters/02-second",
         "document-chapters/03-last",
     ]
+
+
+def test_printed_contents_list_sections_with_their_pages(mini_copy: Path, tmp_path: Path) -> None:
+    # A book whose contents list sections (`:maxdepth: 2`, as a Word file's Heading 2 gives).
+    index = mini_copy / "index.md"
+    index.write_text(index.read_text().replace(":maxdepth: 1", ":maxdepth: 2"), "utf-8")
+    for name in ("02-second", "03-last"):
+        chapter = mini_copy / "chapters" / f"{name}.md"
+        extra = "".join(
+            f"\n## Part {k} of {name}\n\n" + "A paragraph of ours to fill the page. " * 80 + "\n"
+            for k in (1, 2)
+        )
+        chapter.write_text(chapter.read_text() + extra, "utf-8")
+    assert _build(mini_copy, tmp_path, "bookpdf") == 0  # no "No anchor" warning
+    soup = BeautifulSoup((tmp_path / "bookpdf" / "index.html").read_text(), "html.parser")
+    links = soup.select(".print-toc a[href]")
+    sections = [a for a in links if a.get_text().startswith("Part ")]
+    assert len(sections) == 4
+    for link in links:
+        assert link["href"].count("#") == 1
+        assert soup.find(id=link["href"][1:]) is not None, link["href"]
+    pages = pdf_pages(tmp_path / "bookpdf" / "mini-a4.pdf")
+    contents = next(page for page in pages if "Contents" in page)
+    for link in sections:
+        title = link.get_text()
+        number = re.search(re.escape(title) + r"[ .]*(\d+)", contents)
+        assert number, (title, contents)
+        printed = int(number.group(1))
+        heading_page = next(
+            n for n, page in enumerate(pages, 1) if n > 1 and title in page and page != contents
+        )
+        assert printed == heading_page, (title, printed, heading_page)
