@@ -11,7 +11,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
-from helpers import epub_documents, pdf_text, replace_once
+from helpers import epub_documents, pdf_pages, pdf_text, replace_once
 
 from classbook.models import MAX_QUOTE_WORDS, VERDICTS
 from classbook.register import HEADERS
@@ -344,3 +344,20 @@ def test_teacher_edition_prints_the_evidence(mini_copy: Path, tmp_path: Path) ->
     assert "read in a reprint: Example Mirror (a copy of the report)" in " ".join(second.split())
     register = BeautifulSoup(docs["sources.xhtml"], "html.parser").select_one(".claims-evidence")
     assert "The sentence has a dash." in register.get_text()
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_book_register_rows_never_split_across_pages(book, paper: str) -> None:
+    # Each row's first and last words (the claim, the end of the record) are on one page.
+    pages = [
+        _squash(text)
+        for text in pdf_pages(book.out("bookpdf") / f"homs-massacre-{paper}.pdf")
+        if "What the record shows" in text
+    ]
+    claims = yaml.safe_load((ROOT / "book" / "_data" / "claims.yml").read_text("utf-8"))
+    assert len(pages) >= 2 and len(claims) >= 10
+    for claim in claims:
+        first, last = _squash(claim["claim"]), _squash(" ".join(claim["record"].split()[-4:]))
+        holding = [n for n, page in enumerate(pages) if first in page]
+        assert holding, claim["claim"]
+        assert last in pages[holding[0]], (claim["id"], paper)

@@ -22,6 +22,8 @@ from bs4 import BeautifulSoup
 from helpers import ROOT
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from classbook import register
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
@@ -327,6 +329,36 @@ def test_no_horizontal_scroll_on_a_phone(browser, site, book) -> None:
     assert wide == {}
 
 
+#: Elements that scroll sideways inside the page (a table in its scrolling container).
+SIDEWAYS = """Array.from(document.querySelectorAll('*')).filter(e => {
+  const x = getComputedStyle(e).overflowX;
+  return (x === 'auto' || x === 'scroll') && e.scrollWidth > e.clientWidth + 1;
+}).map(e => e.tagName + '.' + e.className)"""
+
+
+def test_the_claims_register_is_cards_on_a_phone(browser, site, book) -> None:
+    page = "back/sources-and-verification.html"
+    with open_tab(browser, "phone") as tab:
+        goto(tab, site + page)
+        assert tab.page.evaluate(SIDEWAYS) == []
+        rows = tab.page.locator("table.claims-register tbody tr")
+        assert rows.count() >= 10
+        for index in range(rows.count()):
+            box = rows.nth(index).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        labels = tab.page.evaluate(
+            """Array.from(document.querySelectorAll(
+                 'table.claims-register tbody tr:first-child > *'))
+               .map(c => getComputedStyle(c, '::before').content.replace(/^"|"$/g, ''))"""
+        )
+        assert labels == list(register.HEADERS)
+        rows.first.scroll_into_view_if_needed()
+        screenshot(tab, book, page, "phone")
+    with open_tab(browser, "light") as tab:  # a wide screen keeps the table and its header
+        goto(tab, site + page)
+        assert tab.page.locator("table.claims-register thead").is_visible()
+
+
 def test_dark_mode_toggle(browser, site) -> None:
     with open_tab(browser, "light") as tab:
         goto(tab, site + "chapters/01-overview.html")
@@ -435,7 +467,11 @@ def test_axe_reports_no_violation(browser, site, book, mode: str) -> None:
 
 
 #: Pages whose screenshots are kept in _build/screenshots/, for a person to look at.
-SCREENSHOTS = {"index.html": "home", "chapters/04-february-2.html": "chapter"}
+SCREENSHOTS = {
+    "index.html": "home",
+    "chapters/04-february-2.html": "chapter",
+    "back/sources-and-verification.html": "register",
+}
 
 
 def screenshot(tab: Tab, book, page: str, mode: str) -> None:
