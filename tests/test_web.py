@@ -318,6 +318,13 @@ def test_every_download_link_answers_with_its_file(browser, site, book) -> None:
 # -- Phone, dark mode, the 404 page -----------------------------------------------------
 
 
+#: Elements that scroll sideways inside the page (a table in its scrolling container).
+SIDEWAYS = """Array.from(document.querySelectorAll('*')).filter(e => {
+  const x = getComputedStyle(e).overflowX;
+  return (x === 'auto' || x === 'scroll') && e.scrollWidth > e.clientWidth + 1;
+}).map(e => e.tagName + '.' + e.className)"""
+
+
 def test_no_horizontal_scroll_on_a_phone(browser, site, book) -> None:
     wide = {}
     with open_tab(browser, "phone") as tab:
@@ -326,14 +333,9 @@ def test_no_horizontal_scroll_on_a_phone(browser, site, book) -> None:
             width = tab.page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide[page] = width
+            if sideways := tab.page.evaluate(SIDEWAYS):
+                wide[page] = sideways
     assert wide == {}
-
-
-#: Elements that scroll sideways inside the page (a table in its scrolling container).
-SIDEWAYS = """Array.from(document.querySelectorAll('*')).filter(e => {
-  const x = getComputedStyle(e).overflowX;
-  return (x === 'auto' || x === 'scroll') && e.scrollWidth > e.clientWidth + 1;
-}).map(e => e.tagName + '.' + e.className)"""
 
 
 def test_the_claims_register_is_cards_on_a_phone(browser, site, book) -> None:
