@@ -78,10 +78,11 @@ def replace_once(old: str, new: str) -> Callable[[str], str]:
 
 
 def run_classbook(
-    project: Path, *args: str, epoch: int | str, tz: str = "UTC"
+    project: Path, *args: str, epoch: int | str, tz: str = "UTC", pipeline: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m classbook ARGS`` in ``project`` with a fixed SOURCE_DATE_EPOCH."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": str(epoch), "TZ": tz}
+    """Run ``python -m classbook ARGS`` in ``project`` with a fixed SOURCE_DATE_EPOCH (and
+    the ``classbook`` package of ``pipeline``)."""
+    env = {**os.environ, "PYTHONPATH": str(pipeline), "SOURCE_DATE_EPOCH": str(epoch), "TZ": tz}
     return subprocess.run(
         [sys.executable, "-m", "classbook", *args],
         cwd=project,

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, ROOTS
-from helpers import replace_once
+from helpers import replace_once, run_classbook
 
 from classbook import render
 from classbook.rendercache import RenderCache
@@ -34,17 +32,8 @@ PROGRESS = re.compile(r"^\[\d+/\d+\] (\S+) [\d.]+ s$", re.MULTILINE)
 
 def run(project: Path, *args: str, pipeline: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """``python -m classbook build ARGS`` on the project's fixture book."""
-    env = {**os.environ, "PYTHONPATH": str(pipeline), "SOURCE_DATE_EPOCH": EPOCH}
-    command = [sys.executable, "-m", "classbook", "build", "--source-dir", "mini"]
-    return subprocess.run(
-        [*command, "--conf-dir", "mini", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    build = ("build", "--source-dir", "mini", "--conf-dir", "mini")
+    return run_classbook(project, *build, *args, epoch=EPOCH, pipeline=pipeline)
 
 
 def rendered(done: subprocess.CompletedProcess[str]) -> set[str]:
