@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import filecmp
+import functools
 import hashlib
 import json
 import logging
@@ -164,16 +165,22 @@ class Build:
     def doctrees(self, edition: str) -> Path:
         return self.work / edition / "doctrees"
 
+    @functools.cached_property
+    def pipeline(self) -> str:
+        """The digest of the pipeline's own code, templates, themes and fonts."""
+        return _tree_digest(Path(__file__).parent, [])
+
     def fingerprint(self, edition: str) -> str:
         """What Sphinx does not see change but every page shows: the edition's date, the
         pipeline's own code and templates, the versions of the stack, the overrides."""
         parts = [
             edition,
+            self.pipeline,
             os.environ.get("SOURCE_DATE_EPOCH", ""),
             repr(sorted(self.overrides.items())),
             *(f"{name}=={version(name)}" for name in PACKAGES),
         ]
-        return _tree_digest(Path(__file__).parent, parts)
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def inputs(self) -> str:
         """Everything a build reads: the book's folder, conf.py and the pipeline."""
