@@ -236,6 +236,7 @@ class RenderService:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.on_result = on_result
         self._pool: Any = None
+        self._closed = False
         self._lock = threading.Lock()
         self._queue: list[_Pending] = []
         self._running: dict[int, tuple[_Pending, float]] = {}
@@ -268,13 +269,15 @@ class RenderService:
             self._start()
 
     def _start(self) -> None:
-        if self._pool is None:
+        if self._pool is None and not self._closed:
             context = multiprocessing.get_context("spawn")
             self._pool = context.Pool(self.workers, initializer=_init_worker)
 
     def _dispatch(self) -> None:
         with self._lock:
-            while self._queue and len(self._running) < self.workers:
+            # A result can still arrive while close() stops the pool: the pool's result
+            # thread then calls back here, and must neither feed nor restart the pool.
+            while not self._closed and self._queue and len(self._running) < self.workers:
                 pending = heapq.heappop(self._queue)
                 self._start()
                 self._running[pending.sequence] = (pending, time.monotonic())
@@ -340,10 +343,12 @@ class RenderService:
 
     def close(self) -> None:
         """Stop the workers at once (an interrupted or failed build waits for nothing)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
     def __enter__(self) -> RenderService:
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
 import shutil
 import subprocess
@@ -219,6 +220,20 @@ def test_the_cache_key_changes_when_a_referenced_image_changes(tmp_path: Path) -
         assert cache.fetch(job) is None
         [again] = service.wait([service.submit(job)])
     assert not again.reused
+
+
+def test_a_closed_render_service_neither_feeds_nor_restarts_its_pool(tmp_path: Path) -> None:
+    # After Ctrl-C the pool is stopped while a result may still be coming back; the late
+    # callback then asks for the next queued job, exactly as a submit does here.
+    first, second = _page(tmp_path / "one", _svg("red")), _page(tmp_path / "two", _svg("blue"))
+    service = render.RenderService(workers=1)
+    service.submit(first)
+    service.close()
+    late = service.submit(second)  # must not raise "Pool not running" nor start workers
+    assert not late.done()
+    assert not multiprocessing.active_children()
+    service.start()
+    assert not multiprocessing.active_children()
 
 
 def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
