@@ -20,7 +20,7 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-SETUP_INPUTS := requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
+SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
 $(STAMP): $(SETUP_INPUTS)
 	classbook/setup/install-debian-packages.sh
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
-# The pipeline is a local Sphinx extension that lives beside this file.
-sys.path.insert(0, str(Path(__file__).parent.resolve()))
+# The pipeline, `classbook`, is an installed package (requirements.txt installs this
+# checkout): a Sphinx extension with its templates, themes and commands.
 
 # -- Book metadata -------------------------------------------------------------
 project = "The Homs Massacre, February 2012"
@@ -31,7 +29,6 @@ exclude_patterns = ["_build", "_source", "_data", "Thumbs.db", ".DS_Store"]
 classbook_edition = "teacher" if tags.has("teacher") else "student"  # noqa: F821
 if classbook_edition == "student":
     exclude_patterns.append("teachers")
-templates_path = ["classbook/templates"]
 # The source text must reach readers exactly as received: no curly-quote rewriting.
 smartquotes = False
 nitpicky = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx.config import ENUM
@@ -21,10 +22,14 @@ from classbook import (
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
     from sphinx.util.typing import ExtensionMetadata
 
 __version__ = "0.1.0"
+
+#: The package's Jinja templates (the book's ``templates_path`` is searched first).
+TEMPLATES = Path(__file__).parent / "templates"
 
 #: Per-document records the directives keep in the environment.
 _ENV_STORES = ("classbook_source_texts", "classbook_claims")
@@ -47,6 +52,13 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
         for docname in docnames:
             if docname in getattr(other, store, {}):
                 mine[docname] = getattr(other, store)[docname]
+
+
+def _add_templates(app: Sphinx, config: Config) -> None:
+    # The package's templates (theme fixes, downloads, packets) come with the extension:
+    # after the book's own templates_path, so a book can still override any of them.
+    if str(TEMPLATES) not in config.templates_path:
+        config.templates_path.append(str(TEMPLATES))
 
 
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
@@ -81,6 +93,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     for name, directive in directives.DIRECTIVES.items():
         app.add_directive(name, directive)
 
+    app.connect("config-inited", _add_templates)
     app.connect("env-before-read-docs", _init_stores)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from classbook import orchestrator, packets, publish
+from classbook import orchestrator, packets, publish, scaffold, verify
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -16,6 +16,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     orchestrator.add_commands(commands)  # build
     publish.add_commands(commands)  # dist
     packets.add_commands(commands)  # packet
+    scaffold.add_commands(commands)  # new-book
+    verify.add_commands(commands)  # verify
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -168,8 +168,7 @@ def make_book(folder: Path, chapters: int) -> Path:
         f"exec(compile(open(__file__, encoding='utf-8').read(), __file__, 'exec'))\n"
         f"project = html_title = epub_title = 'Synthetic book of {chapters} chapters'\n"
         "classbook_slug = epub_basename = 'synthetic'\n"
-        "classbook_source_document = '_source/synthetic.txt'\n"
-        f"templates_path = [{str(ROOT / 'classbook' / 'templates')!r}]\n",
+        "classbook_source_document = '_source/synthetic.txt'\n",
         encoding="utf-8",
     )
     return folder
@@ -179,12 +178,6 @@ def real_book(folder: Path) -> Path:
     """A copy of the real book's project (its content and conf.py; the pipeline is ours)."""
     shutil.copytree(ROOT / "book", folder / "book")
     shutil.copy(ROOT / "conf.py", folder / "conf.py")
-    text = (folder / "conf.py").read_text(encoding="utf-8")
-    templates = str(ROOT / "classbook" / "templates")
-    text = text.replace(
-        'templates_path = ["classbook/templates"]', f"templates_path = [{templates!r}]"
-    )
-    (folder / "conf.py").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -24,6 +24,8 @@ def build_date() -> dt.datetime:
 
 def page_url(app: Sphinx, docname: str) -> str:
     """The address of a document's page on the published web site."""
+    if not app.config.html_baseurl:  # a book not (yet) published on the web
+        return ""
     base = app.config.html_baseurl.rstrip("/") + "/"
     return base + ("" if docname == app.config.root_doc else docname + ".html")
 
@@ -77,13 +79,19 @@ def add_page_context(
         "build_date": date.isoformat(),
         "build_date_text": date.strftime("%d %B %Y").lstrip("0"),
         "page_url": url,
-        "attribution": (
-            f"{config.project} · {config.classbook_publisher} · {url} · "
-            f"Our additions: {config.classbook_license}"
+        "attribution": " · ".join(
+            part
+            for part in (
+                config.project,
+                config.classbook_publisher,
+                url,
+                config.classbook_license and f"Our additions: {config.classbook_license}",
+            )
+            if part
         ),
     }
     if getattr(app.builder, "name", "") == "handouts":
-        facts["qr_svg"] = qr_svg(url)
+        facts["qr_svg"] = qr_svg(url) if url else ""
         facts["chapter_label"] = chapter_title(app, pagename)
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):

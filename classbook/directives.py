@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _text(paragraph: nodes.paragraph) -> str:
+    """A paragraph's text as a reader sees it (an image's alt text is not the source's)."""
+    return "".join(t.astext() for t in paragraph.findall(nodes.Text)).strip()
+
+
+def is_plain_text(source_document: str) -> bool:
+    """Whether the book's source is plain text (paragraphs one per line, no markup)."""
+    return source_document.lower().endswith(".txt")
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
     """Split directive content into paragraphs of joined lines, exactly as written."""
     paragraphs: list[str] = []
@@ -41,13 +51,18 @@ class SourceText(SphinxDirective):
         node = cb_nodes.source_text()
         node["classes"].append("source-text")
         self.set_source_info(node)
-        # Parsed as plain paragraphs: the source is plain text and must not gain markup.
-        for paragraph in _paragraphs(list(self.content)):
-            node += nodes.paragraph(paragraph, paragraph)
+        if is_plain_text(self.config.classbook_source_document):
+            # Plain paragraphs: a plain-text source must not gain markup.
+            units = _paragraphs(list(self.content))
+            for paragraph in units:
+                node += nodes.paragraph(paragraph, paragraph)
+        else:
+            # A Markdown or Word source keeps its lists, emphasis, links and tables; the
+            # check compares the text of each paragraph, list item and table cell.
+            node += self.parse_content_to_nodes()
+            units = [text for p in node.findall(nodes.paragraph) if (text := _text(p))]
         store = self.env.classbook_source_texts  # type: ignore[attr-defined]
-        store.setdefault(self.env.docname, []).append(
-            (self.lineno, _paragraphs(list(self.content)))
-        )
+        store.setdefault(self.env.docname, []).append((self.lineno, units))
         return [node]
 
 

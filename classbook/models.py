@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from classbook import yamldata
-from classbook.source import normalise
+from classbook.sources import normalise
 
 #: The verdict scale: one word per claim, printed as a word, never as a colour alone.
 VERDICTS: dict[str, str] = {

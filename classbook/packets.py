@@ -812,18 +812,11 @@ def add_commands(commands: Any) -> None:
 # -- Registration ---------------------------------------------------------------------------
 
 
-def _add_templates(app: Sphinx, config: Config) -> None:
-    """The packet and assignment templates, whatever the book's ``templates_path``."""
-    if str(TEMPLATES) not in config.templates_path:
-        config.templates_path.append(str(TEMPLATES))
-
-
 def setup(app: Sphinx) -> None:
     """Register the builder, its configuration and the web site's steps."""
     app.add_config_value("classbook_assignments", "assignments", "", str)
     app.add_builder(PacketBuilder)
     app.add_post_transform(PacketFootnotes)
-    app.connect("config-inited", _add_templates)
     app.connect("html-collect-pages", collect_pages)
     app.connect("build-finished", publish_packets)
 

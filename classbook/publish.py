@@ -52,6 +52,11 @@ def say(message: str) -> None:
     sys.stderr.write(f"classbook: {message}\n")
 
 
+def report(line: str) -> None:
+    """One line of a command's result (what it checked or wrote), on stdout."""
+    sys.stdout.write(line + "\n")
+
+
 # -- Reproducible builds ---------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from classbook import models, yamldata
-from classbook.source import normalise
+from classbook.sources import normalise
 
 if TYPE_CHECKING:
     from docutils.nodes import Node

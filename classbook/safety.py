@@ -327,7 +327,13 @@ class CheckContent(SphinxTransform):
             self._check_paragraph(paragraph)
 
     def _refuse(self, node: nodes.Node, message: str, *args: object) -> None:
-        logger.warning(message, *args, location=node, type="classbook", subtype="content")
+        # Nodes made by a directive's nested parse may lack a line: name the nearest one.
+        located: nodes.Node | None = node
+        while located is not None and not located.line:
+            located = located.parent
+        logger.warning(
+            message, *args, location=located or node, type="classbook", subtype="content"
+        )
 
     def _check_raw(self, node: nodes.raw) -> None:
         problem = _raw_problem(node)
@@ -386,6 +392,15 @@ class CheckContent(SphinxTransform):
         if "*" not in uri and (problem := _image_problem(path)) is not None:
             self._refuse(node, "image %s %s: export it again as PNG, JPEG or SVG", uri, problem)
             node.parent.remove(node)
+            return
+        if not node.get("alt", "").strip():
+            # Screen readers, the EPUB and the tagged PDF need words for what it shows.
+            self._refuse(
+                node,
+                "image %s has no alt text: say what it shows, as in ![A map of Homs](%s)",
+                uri,
+                uri,
+            )
 
     def _check_paragraph(self, node: nodes.paragraph) -> None:
         limit = self.config.classbook_max_paragraph

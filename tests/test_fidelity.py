@@ -7,7 +7,8 @@ import re
 import pytest
 from helpers import SLUG, SOURCE, epub_text, fold, html_text, pdf_text
 
-from classbook.source import parse_source, read_source
+from classbook.sources import read_source
+from classbook.sources.text import parse_source
 
 SECTIONS = read_source(SOURCE)
 PARAGRAPHS = [p for s in SECTIONS for p in s.paragraphs]

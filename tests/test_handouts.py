@@ -12,7 +12,7 @@ from helpers import SOURCE, fold, pdf_pages
 from pypdf import PdfReader
 
 from classbook.builders import handout_name
-from classbook.source import read_source
+from classbook.sources import read_source
 
 SECTIONS = read_source(SOURCE)
 CHAPTERS = sorted(p.stem for p in (SOURCE.parents[1] / "chapters").glob("*.md"))

@@ -7,7 +7,7 @@ import zipfile
 from bs4 import BeautifulSoup
 from helpers import SOURCE
 
-from classbook.source import read_source
+from classbook.sources import read_source
 
 SECTIONS = read_source(SOURCE)
 CHAPTERS = sorted(p.stem for p in (SOURCE.parents[1] / "chapters").glob("*.md"))

@@ -12,7 +12,7 @@ import pytest
 from helpers import SLUG, SOURCE, fold, pdf_pages
 from pypdf import PdfReader
 
-from classbook.source import read_source
+from classbook.sources import read_source
 
 MEDIA = {"a4": (595, 842), "letter": (612, 792)}
 CHAPTER_TITLES = [s.heading for s in read_source(SOURCE)]

@@ -1,10 +1,5 @@
 """A tiny book that exercises every directive, for fast tests."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[3]))
-
 project = "Mini Book"
 author = "Test Editors"
 copyright = "2026, Test Editors"
