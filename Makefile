@@ -15,16 +15,16 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 # The builds share the work area and the lock: one at a time, even under `make -j`.
 .NOTPARALLEL:
 
-.PHONY: help setup book html epub pdf handouts dist bench test lint format clean
+.PHONY: help setup book html epub pdf handouts dist verify new-book bench test lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
 $(STAMP): $(SETUP_INPUTS)
-	classbook/setup/install-debian-packages.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m classbook setup-machine
 	classbook/setup/install-node-tools.sh .tools
 	touch $@
 
@@ -65,6 +65,18 @@ teacher: pdf ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -lette
 
 dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, SHA256SUMS
 	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist
+
+verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output
+	$(PY) -m classbook verify --build-dir $(BUILD)
+
+# -- The pipeline itself: a new book from a document, benchmarks, lint -------------------
+# Command-line variables reach the recipe as environment variables: quotes are safe.
+new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.docx DEST=../mybook
+	@test -n "$$SOURCE" -a -n "$$DEST" || { echo 'usage: make new-book SOURCE=doc.txt|.md|.docx' \
+	  'DEST=folder [TITLE=...] [AUTHOR=...] [LANGUAGE=en] [LICENSE=...] [URL=...]' >&2; exit 2; }
+	$(PY) -m classbook new-book "$$SOURCE" "$$DEST" $${TITLE:+--title "$$TITLE"} \
+	  $${AUTHOR:+--author "$$AUTHOR"} $${LANGUAGE:+--language "$$LANGUAGE"} \
+	  $${LICENSE:+--license "$$LICENSE"} $${URL:+--url "$$URL"}
 
 bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
 	$(PY) -m classbook.bench $${CHAPTERS:+--chapters "$$CHAPTERS"}

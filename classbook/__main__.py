@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from classbook import orchestrator, packets, publish, scaffold, verify
+from classbook import machine, orchestrator, packets, publish, scaffold, verify
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,6 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     packets.add_commands(commands)  # packet
     scaffold.add_commands(commands)  # new-book
     verify.add_commands(commands)  # verify
+    machine.add_commands(commands)  # setup-machine
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -29,7 +29,8 @@ def _paragraph_guess(line: str) -> str | None:
 
 
 def parse_source(text: str) -> list[Section]:
-    """Split source text into sections; a heading directly followed by one is a group label."""
+    """Split source text into sections; a heading directly above a headed section is that
+    section's group label."""
     return list(_parse(text)[0])
 
 
@@ -56,12 +57,16 @@ def _parse(text: str) -> tuple[list[Section], list[Guess]]:
         if not line:
             continue
         if is_heading(line):
-            following = next((nxt.strip() for nxt in lines[number:] if nxt.strip()), "")
-            if is_heading(following) and pending_group is None:
+            # A label files the heading below it, and that heading has text under it: in
+            # an outline (headings only) every line is a heading of its own.
+            following, after = ([nxt.strip() for nxt in lines[number:] if nxt.strip()] + ["", ""])[
+                :2
+            ]
+            if is_heading(following) and after and not is_heading(after) and pending_group is None:
                 close()
                 current, paragraphs = ("", number, None), []
                 pending_group = (line, number)
-                guesses.append(Guess(number, line, "group label (a heading follows it)"))
+                guesses.append(Guess(number, line, "group label (a heading with text follows it)"))
                 continue
             close()
             group = pending_group[0] if pending_group else None
