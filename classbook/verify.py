@@ -159,11 +159,7 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     """Check the published web site, EPUB and student book PDFs against the source."""
     raw = _config(conf_dir)
     document = read(source_dir / raw["classbook_source_document"])
-    units = [
-        unit
-        for section in document.sections
-        for unit in ([section.heading] if section.heading else []) + list(section.paragraphs)
-    ]
+    units = [text for section in document.sections for text in section.texts]
     slug = raw.get("classbook_slug") or str(raw.get("project", "")).lower().replace(" ", "-")
     outputs = {"html": lambda: site_text(build_dir / "html")}
     outputs[f"epub/{slug}.epub"] = lambda: epub_text(build_dir / "epub" / f"{slug}.epub")

@@ -26,7 +26,7 @@ class Block:
     markdown: str
     line: int
     level: int = 0
-    units: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()  # a sub-heading's: its own text
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ class Section:
     def paragraphs(self) -> tuple[str, ...]:
         """The plain text of every paragraph, list item and table cell, in order."""
         return tuple(unit for block in self.blocks if not block.level for unit in block.units)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Everything a reader reads of the section: heading, sub-headings and paragraphs."""
+        texts = [self.heading] if self.heading else []
+        return tuple(texts + [unit for block in self.blocks for unit in block.units])
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def parse_markdown(path: Path, text: str, *, first_line: int = 1) -> Document:
             else:
                 flush_text()
                 depth = rank[int(token.tag[1])]
-                content.append(Block(f"{'#' * depth} {title}", line, depth))
+                heading_text = (inline_text(tokens[start + 1]),)
+                content.append(Block(f"{'#' * depth} {title}", line, depth, heading_text))
         elif token.map is not None:
             text_run.append((start, end))
     close()

@@ -1,0 +1,27 @@
+"""``python -m classbook <command>``: the book's command line, one subcommand per module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from classbook import machine, orchestrator, packets, publish, scaffold, verify
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand; return its exit status."""
+    parser = argparse.ArgumentParser(prog="python -m classbook", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    orchestrator.add_commands(commands)  # build
+    publish.add_commands(commands)  # dist
+    packets.add_commands(commands)  # packet
+    scaffold.add_commands(commands)  # new-book
+    verify.add_commands(commands)  # verify
+    machine.add_commands(commands)  # setup-machine
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

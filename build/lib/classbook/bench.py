@@ -1,0 +1,395 @@
+"""``make bench``: our pipeline against the naive one, on synthetic books and the real book.
+
+For each book (``synthetic-N`` for every N of ``--chapters``, then ``real``) and each
+pipeline, in one run on this machine: a cold build of every output, a no-op rebuild, a
+rebuild after editing one sentence of one chapter, the peak memory of the whole process
+tree, the PDF pages laid out and the layout floor. The naive pipeline is the one this
+project had before its orchestrator: a ``sphinx-build`` per output into an empty folder,
+each builder with WeasyPrint workers of its own, nothing cached. (The web theme's HTML and
+CSS fed to WeasyPrint does not finish one chapter page in 300 s on this stack, so it is
+no baseline.) Prints a table with the ratios and writes ``_build/bench/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = [
+    "the",
+    "city",
+    "council",
+    "archive",
+    "record",
+    "witness",
+    "report",
+    "district",
+    "street",
+    "family",
+    "school",
+    "market",
+    "river",
+    "bridge",
+    "morning",
+    "evening",
+    "letter",
+    "teacher",
+    "student",
+    "question",
+    "evidence",
+    "source",
+    "account",
+    "history",
+    "people",
+    "year",
+    "month",
+    "village",
+    "road",
+    "house",
+    "window",
+    "door",
+]
+
+
+# -- Synthetic books --------------------------------------------------------------------------
+
+
+def _prose(seed: int, words: int) -> str:
+    """Deterministic filler prose of ``words`` words, in sentences."""
+    out, sentence = [], []
+    for i in range(words):
+        sentence.append(WORDS[(seed * 7 + i * 13) % len(WORDS)])
+        if len(sentence) == 12:
+            out.append(" ".join(sentence).capitalize() + ".")
+            sentence = []
+    if sentence:
+        out.append(" ".join(sentence).capitalize() + ".")
+    return " ".join(out)
+
+
+def make_book(folder: Path, chapters: int) -> Path:
+    """A project of ``chapters`` chapters of about 1,500 words each, with our conf.py."""
+    book = folder / "book"
+    for sub in ("_source", "_data", "_static", "chapters", "front", "back"):
+        (book / sub).mkdir(parents=True, exist_ok=True)
+    (book / "_data" / "references.bib").write_text(
+        "@online{synthetic2012,\n  author = {Doe, Jane},\n  title = {A Report},\n"
+        "  date = {2012-02-04},\n  organization = {Example News},\n"
+        "  url = {https://example.org/report},\n}\n",
+        encoding="utf-8",
+    )
+    claims = []
+    (book / "_static" / "figure.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80">'
+        '<rect width="200" height="80" fill="#ddd"/><text x="10" y="45">Figure</text></svg>',
+        encoding="utf-8",
+    )
+    source, toc = [], []
+    for n in range(1, chapters + 1):
+        heading = f"Synthetic Chapter {n}"
+        paragraphs = [_prose(n * 3 + k, 100) for k in range(3)]
+        source += [heading, *paragraphs]
+        sections = "\n\n".join(
+            f"## Section {n}.{k}\n\n{_prose(n * 11 + k, 290)}[^n{k}]\n\n[^n{k}]: A note, {k}."
+            for k in range(1, 5)
+        )
+        back = f" Compare {{ref}}`chapter-{n - 1}`." if n > 1 else ""
+        claim = " ".join(paragraphs[0].split()[1:4])
+        text = "\n".join(
+            [
+                "---",
+                f'source_heading: "{heading}"',
+                "---",
+                f"(chapter-{n})=",
+                f"# {heading}",
+                "",
+                ":::{objectives}",
+                f"- Read chapter {n} closely.",
+                ":::",
+                "",
+                *(f":::{{source-text}}\n{p}\n:::\n" for p in paragraphs),
+                ":::{editor-note}",
+                f":claim: {claim}",
+                f":label: note-c{n}",
+                f"A note of ours on chapter {n} {{cite:p}}`synthetic2012`.{back}",
+                ":::",
+                "",
+                sections,
+                "",
+                ":::{figure} ../_static/figure.svg",
+                ":alt: A grey box labelled Figure",
+                "",
+                f"A figure in chapter {n}.",
+                ":::",
+                "",
+                ":::{questions}",
+                f"1. What does chapter {n} say?",
+                ":::",
+                "",
+            ]
+        )
+        claims.append(
+            f'- id: c{n}\n  chapter: chapter-{n}\n  claim: "{claim}"\n'
+            f'  record: "What the report says of chapter {n}."\n  reported_by: Example News\n'
+            "  verdict: supported\n  evidence:\n    - source: synthetic2012\n"
+            f'      quote: "A sentence of the report about chapter {n}."\n'
+            "      where: paragraph 1\n      read_on: 2026-12-01\n"
+            "      read_at: https://example.org/report\n"
+        )
+        name = f"chapters/{n:03d}-synthetic"
+        (book / f"{name}.md").write_text(text, encoding="utf-8")
+        toc.append(name)
+    (book / "_data" / "claims.yml").write_text("\n".join(claims), encoding="utf-8")
+    (book / "_source" / "synthetic.txt").write_text("\n".join(source) + "\n", encoding="utf-8")
+    (book / "front" / "content-note.md").write_text(
+        "(content-note)=\n# Content note\n\nSynthetic text for measuring the pipeline.\n",
+        encoding="utf-8",
+    )
+    (book / "index.md").write_text(
+        f"# Synthetic book of {chapters} chapters\n\n:::{{toctree}}\n:maxdepth: 1\n\n"
+        "front/content-note\n" + "\n".join(toc) + "\nback/bibliography\n:::\n",
+        encoding="utf-8",
+    )
+    shutil.copy(ROOT / "book" / "back" / "bibliography.md", book / "back" / "bibliography.md")
+    conf = ROOT / "conf.py"
+    (folder / "conf.py").write_text(
+        f"# Our real configuration, with this book's facts.\n__file__ = {str(conf)!r}\n"
+        f"exec(compile(open(__file__, encoding='utf-8').read(), __file__, 'exec'))\n"
+        f"project = html_title = epub_title = 'Synthetic book of {chapters} chapters'\n"
+        "classbook_slug = epub_basename = 'synthetic'\n"
+        "classbook_source_document = '_source/synthetic.txt'\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def real_book(folder: Path) -> Path:
+    """A copy of the real book's project (its content and conf.py; the pipeline is ours)."""
+    shutil.copytree(ROOT / "book", folder / "book")
+    shutil.copy(ROOT / "conf.py", folder / "conf.py")
+    return folder
+
+
+def edit_one_chapter(project: Path) -> None:
+    """Append one sentence of ours to the first chapter (not to the source text)."""
+    first = sorted((project / "book" / "chapters").glob("*.md"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more sentence of ours.\n")
+
+
+# -- Measuring -------------------------------------------------------------------------------
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            with open(f"/proc/{current}/status", encoding="utf-8") as handle:
+                total += next(
+                    (int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0
+                )
+        except OSError:
+            continue
+    return total
+
+
+def measure(commands: list[list[str]], cwd: Path) -> tuple[float, float, str]:
+    """Run ``commands`` one after the other; wall seconds, peak tree RSS (MB), stderr."""
+    peak, err = 0, []
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000"}
+    started = time.perf_counter()
+    for command in commands:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        chunks: list[str] = []
+        reader = threading.Thread(target=lambda p=process, c=chunks: c.append(p.stderr.read()))
+        reader.start()
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kib(process.pid))
+            time.sleep(0.05)  # sampling interval, not a synchronisation
+        reader.join()
+        err += chunks
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{''.join(chunks)[-3000:]}")
+    return time.perf_counter() - started, peak / 1024, "".join(err)
+
+
+@dataclass
+class Record:
+    """One book built by one pipeline (the fields `_build/bench/latest.json` holds)."""
+
+    book: str
+    pipeline: str
+    cold_s: float
+    noop_s: float
+    edit_s: float
+    peak_rss_mb: float
+    floor_s: float | None
+    pages: int
+    pdfs_rendered_noop: int
+    pdfs_rendered_edit: int
+    html_s: float | None = None
+    html_basic_s: float | None = None
+
+
+def _pages(folder: Path) -> int:
+    from pypdf import PdfReader
+
+    return sum(
+        len(PdfReader(pdf).pages)
+        for pdf in sorted(folder.glob("[!.]*/*.pdf"))
+        if pdf.parent.name != "downloads"
+    )
+
+
+def bench_classbook(project: Path, book: str) -> Record:
+    build = project / "_build"
+    report = project / "report.json"
+    command = [sys.executable, "-m", "classbook", "build", "--build-dir", str(build)]
+    command += ["--report", str(report), "all"]
+    cold, peak, _ = measure([command], project)
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    floor = figures["layout_s"] / (os.cpu_count() or 1) + figures["steps"]["student/html"]
+    pages = _pages(build)
+    noop, peak_noop, _ = measure([command], project)
+    noop_rendered = json.loads(report.read_text(encoding="utf-8"))["rendered"]
+    edit_one_chapter(project)
+    edit, peak_edit, _ = measure([command], project)
+    edit_rendered = json.loads(report.read_text(encoding="utf-8"))["rendered"]
+    return Record(book, "classbook", cold, noop, edit, max(peak, peak_noop, peak_edit),
+                  floor, pages, noop_rendered, edit_rendered)  # fmt: skip
+
+
+def naive_commands(project: Path) -> list[list[str]]:
+    """The naive pipeline: a ``sphinx-build`` per output into an empty folder, each builder
+    starting WeasyPrint workers of its own and rendering every PDF, nothing cached (the
+    Makefile before the orchestrator)."""
+    out = project / "naive"
+    shutil.rmtree(out, ignore_errors=True)
+    sphinx = [sys.executable, "-m", "sphinx", "-c", str(project), str(project / "book")]
+    steps = [("epub", "epub", "student"), ("bookpdf", "pdf", "student"),
+             ("bookpdf", "pdf-teacher", "teacher"), ("handouts", "handouts", "student"),
+             ("packets", "packets", "student"), ("html", "html", "student")]  # fmt: skip
+    commands = []
+    for builder, folder, edition in steps:
+        tag = ["-t", "teacher", "-D", "classbook_edition=teacher"] if edition == "teacher" else []
+        doctrees = out / f"doctrees-{edition}"
+        commands.append(
+            ["rm", "-rf", str(out / folder)]  # each output starts from an empty folder
+        )
+        commands.append(
+            [*sphinx, str(out / folder), "-b", builder, "-nW", "--keep-going", "-q",
+             "-d", str(doctrees), *tag]
+        )  # fmt: skip
+    return commands
+
+
+def bench_naive(project: Path, book: str) -> Record:
+    commands = naive_commands(project)
+    cold, peak, _ = measure(commands, project)
+    pages = _pages(project / "naive")
+    pdfs = len([p for p in (project / "naive").glob("*/*.pdf") if "_packets" not in p.parts])
+    noop, peak_noop, _ = measure(commands, project)
+    edit_one_chapter(project)
+    edit, peak_edit, _ = measure(commands, project)
+    return Record(book, "naive", cold, noop, edit, max(peak, peak_noop, peak_edit), None,
+                  pages, pdfs, pdfs)  # fmt: skip
+
+
+def bench_html_themes(project: Path) -> tuple[float, float]:
+    """Cold ``html`` builds with the book theme and with Sphinx's ``basic`` theme."""
+    times = []
+    for theme in ("sphinx_book_theme", "basic"):
+        out = project / f"html-{theme}"
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project),
+                   str(project / "book"), str(out), "-q", "-D", f"html_theme={theme}"]  # fmt: skip
+        times.append(measure([command], project)[0])
+    return times[0], times[1]
+
+
+# -- Report ----------------------------------------------------------------------------------
+
+
+def table(records: list[Record]) -> str:
+    rows = [
+        f"{'book':<14} {'pipeline':<10} {'cold s':>7} {'no-op s':>8} {'edit s':>7} "
+        f"{'peak MB':>8} {'floor s':>8} {'pages':>6} {'PDFs no-op/edit':>16}"
+    ]
+    for r in records:
+        floor = f"{r.floor_s:.1f}" if r.floor_s is not None else "-"
+        rows.append(
+            f"{r.book:<14} {r.pipeline:<10} {r.cold_s:>7.1f} {r.noop_s:>8.1f} {r.edit_s:>7.1f} "
+            f"{r.peak_rss_mb:>8.0f} {floor:>8} {r.pages:>6} "
+            f"{f'{r.pdfs_rendered_noop}/{r.pdfs_rendered_edit}':>16}"
+        )
+    rows.append("")
+    books = dict.fromkeys(r.book for r in records)
+    for book in books:
+        ours = next(r for r in records if r.book == book and r.pipeline == "classbook")
+        naive = next(r for r in records if r.book == book and r.pipeline == "naive")
+        line = (
+            f"{book}: cold {ours.cold_s / naive.cold_s:.2f}x naive, "
+            f"{ours.cold_s / ours.floor_s:.2f}x floor; "
+            f"edit {ours.edit_s / ours.cold_s:.2f}x cold; no-op {ours.noop_s:.1f} s"
+        )
+        if ours.html_s and ours.html_basic_s:
+            line += f"; html {ours.html_s / ours.html_basic_s:.2f}x the basic theme"
+        rows.append(line)
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the books, print the table and write ``_build/bench/latest.json``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--chapters", default="10 50", help="synthetic book sizes, e.g. '10 50' or 200"
+    )
+    parser.add_argument("--no-real", action="store_true", help="skip the real book")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench" / "latest.json")
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in re.split(r"[\s,]+", args.chapters.strip()) if n]
+    records: list[Record] = []
+    with tempfile.TemporaryDirectory(prefix="classbook-bench-") as tmp:
+        books = [(f"synthetic-{n}", n) for n in sizes] + ([] if args.no_real else [("real", 0)])
+        for name, n in books:
+            for pipeline in ("classbook", "naive"):
+                folder = Path(tmp) / f"{name}-{pipeline}"
+                project = make_book(folder, n) if n else real_book(folder)
+                sys.stderr.write(f"bench: {name}, {pipeline} pipeline\n")
+                bench = bench_classbook if pipeline == "classbook" else bench_naive
+                record = bench(project, name)
+                if n and pipeline == "classbook":
+                    record.html_s, record.html_basic_s = bench_html_themes(project)
+                records.append(record)
+    print(table(records))  # noqa: T201
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps([asdict(r) for r in records], indent=1), encoding="utf-8")
+    print(f"\nwritten to {args.out}")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

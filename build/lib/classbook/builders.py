@@ -1,0 +1,301 @@
+"""Sphinx builders for the EPUB, the whole-book PDF and the per-chapter handouts."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.builders.epub3 import Epub3Builder
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+from sphinx.util.display import progress_message
+
+from classbook import render, reproducible, singlepage, translators
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger(__name__)
+
+THEMES = Path(__file__).parent / "themes"
+
+
+class ClassbookError(SphinxError):
+    """A failure of the classbook pipeline; Sphinx prints it without a traceback."""
+
+    category = "Classbook error"
+
+
+# -- EPUB --------------------------------------------------------------------------
+
+
+class ClassbookEpubBuilder(Epub3Builder):
+    """Sphinx's EPUB 3 builder with the NCX identifier and accessibility metadata fixed."""
+
+    #: What the book offers every reader (schema.org accessibilityFeature values).
+    accessibility_features = ("structuralNavigation", "tableOfContents", "readingOrder")
+    #: The standard the EPUB is checked against (Ace by DAISY, EPUBCheck).
+    conforms_to = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+    #: An image in a content document: <img> or inline <svg>.
+    image_tag = re.compile(r"<(img|svg)[\s>]")
+
+    def init(self) -> None:
+        super().init()
+        # Sphinx's XHTML root element carries no language (EPUBCheck and Ace want it).
+        lang = html.escape(self.config.epub_language or self.config.language or "en")
+        self.html_tag = (
+            '<html xmlns="http://www.w3.org/1999/xhtml" '
+            f'xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}">'
+        )
+
+    def get_theme_config(self) -> tuple[str, dict[str, Any]]:
+        return self.config.epub_theme, self.config.epub_theme_options
+
+    def toc_metadata(self, level: int, navpoints: list[Any]) -> dict[str, Any]:
+        # Sphinx writes the OPF's id *name* into the NCX; EPUBCheck (NCX-001) wants the
+        # identifier *value* there (sphinx-doc/sphinx#11184).
+        metadata = super().toc_metadata(level, navpoints)
+        metadata["uid"] = self.config.epub_identifier
+        return metadata
+
+    def build_epub(self) -> None:
+        super().build_epub()
+        # Sphinx dates each zip entry from its file's local mtime: reproducible builds
+        # date them all from SOURCE_DATE_EPOCH instead.
+        if (epoch := reproducible.source_date_epoch()) is not None:
+            epub = Path(self.outdir, self.config.epub_basename + ".epub")
+            reproducible.normalise_zip(epub, epoch)
+
+    def build_content(self) -> None:
+        """Write content.opf, then add the EPUB Accessibility 1.1 metadata to it."""
+        super().build_content()
+        opf, ns = Path(self.outdir, "content.opf"), "http://www.idpf.org/2007/opf"
+        ET.register_namespace("", ns)  # write the OPF namespace unprefixed, as Sphinx does
+        ET.register_namespace("dc", "http://purl.org/dc/elements/1.1/")
+        tree = ET.parse(opf)
+        metadata = tree.getroot().find(f"{{{ns}}}metadata")
+        if metadata is None:
+            raise ClassbookError(f"{opf} has no <metadata>: has Sphinx's template changed?")
+        for prop, value in self.accessibility_metadata():
+            ET.SubElement(metadata, f"{{{ns}}}meta", property=prop).text = value
+        ET.indent(tree, space="  ")
+        tree.write(opf, encoding="UTF-8", xml_declaration=True)
+
+    def accessibility_metadata(self) -> list[tuple[str, str]]:
+        """The schema.org accessibility properties (with dcterms:conformsTo) of this book."""
+        # Images (the cover included) make the book visual too; their alt text keeps it
+        # fully readable as text alone.
+        images = any(
+            self.image_tag.search(Path(self.outdir, name).read_text(encoding="utf-8"))
+            for name in self.files
+            if name.endswith(self.out_suffix)
+        )
+        modes = ["textual", "visual"] if images else ["textual"]
+        features = [*self.accessibility_features, *(["alternativeText"] if images else [])]
+        summary = (
+            "This publication meets WCAG 2.1 Level AA. Its chapters are marked up with "
+            "headings, lists and tables in reading order, with a navigable table of "
+            "contents"
+            + ("; every image has a text alternative" if images else "")
+            + ". It can be read entirely as text and contains no flashing, motion or "
+            "sound hazards."
+        )
+        return [
+            *(("schema:accessMode", mode) for mode in modes),
+            ("schema:accessModeSufficient", "textual"),
+            *(("schema:accessibilityFeature", feature) for feature in features),
+            ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", summary),
+            ("dcterms:conformsTo", self.conforms_to),
+        ]
+
+    def build_navigation_doc(self) -> None:
+        """Write nav.xhtml; its toc also gets the ARIA role matching its epub:type."""
+        super().build_navigation_doc()
+        nav = Path(self.outdir, "nav.xhtml")
+        text = nav.read_text(encoding="utf-8")
+        # Ace by DAISY: epub-type-has-matching-role (epub:type="toc" wants role="doc-toc").
+        fixed = text.replace('<nav epub:type="toc">', '<nav epub:type="toc" role="doc-toc">', 1)
+        if fixed == text:
+            raise ClassbookError(f'{nav} has no <nav epub:type="toc">: has Sphinx changed?')
+        nav.write_text(fixed, encoding="utf-8")
+
+
+# -- Print: one HTML page for the whole book, then PDF ---------------------------------
+
+
+def chapters(builder: StandaloneHTMLBuilder) -> list[str]:
+    """Documents that mirror a source section, in reading order."""
+    ordered = _reading_order(builder)
+    return [doc for doc in ordered if "source_heading" in builder.env.metadata.get(doc, {})]
+
+
+def _reading_order(builder: StandaloneHTMLBuilder) -> list[str]:
+    """All documents in table-of-contents order, depth first from the root."""
+    includes = builder.env.toctree_includes
+    seen: list[str] = []
+
+    def walk(doc: str) -> None:
+        if doc in seen:
+            return
+        seen.append(doc)
+        for child in includes.get(doc, []):
+            walk(child)
+
+    walk(builder.config.root_doc)
+    return seen
+
+
+class PrintMixin:
+    """What the print builders share: the lean print theme and the WeasyPrint stage."""
+
+    # As Sphinx's EPUB builder does: no search index, permalinks or sources in print.
+    search = False
+    add_permalinks = False
+    copysource = False
+    embedded = True
+    allow_sharp_as_current_path = False
+
+    config: Any
+    outdir: Path
+    env: Any
+
+    def get_theme_config(self) -> tuple[str, dict[str, Any]]:
+        return self.config.classbook_print_theme, {}
+
+    def print_stylesheets(self) -> list[Path]:
+        return [THEMES / self.config.classbook_print_theme / "static" / "print.css"]
+
+    def print_job(self, html: Path, pdf: Path, paper: str) -> render.Job:
+        """A render job with this builder's stylesheets, sandbox and progress label."""
+        outdir = Path(self.outdir)
+        return render.Job(
+            html,
+            pdf,
+            paper,
+            stylesheets=tuple(self.print_stylesheets()),
+            roots=(outdir, THEMES),
+            label=f"{outdir.name}/{pdf.relative_to(outdir).as_posix()}",
+            timeout=self.config.classbook_render_timeout,
+        )
+
+    def render_pdfs(
+        self, jobs: list[render.Job], what: str, *, wait: bool = False
+    ) -> list[render.Result]:
+        """Render ``jobs`` with WeasyPrint.
+
+        Inside ``python -m classbook build`` the jobs join the build's one worker pool and
+        render cache, and the build reports them; the results are returned only when
+        ``wait`` is set (the builder needs them to go on). Under a plain ``sphinx-build``
+        the builder renders them itself and routes WeasyPrint's log into Sphinx's.
+        """
+        service = render.active
+        try:
+            if service is not None:
+                futures = [service.submit(job, urgent=wait) for job in jobs]
+                return service.wait(futures) if wait else []
+            results = list(render.render_all(jobs, timeout=self.config.classbook_render_timeout))
+        except render.RenderError as error:
+            raise ClassbookError(str(error)) from None
+        for result in results:
+            for level, message in result.messages:
+                # WeasyPrint warns about what it could not lay out or fetch: under -W
+                # these fail the build like any Sphinx warning.
+                log = logger.warning if level >= 30 else logger.debug
+                log("WeasyPrint (%s): %s", result.job.pdf.name, message)
+            logger.info("%s %s (%d pages)", what, result.job.pdf.name, result.pages)
+        return results
+
+
+class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
+    """The whole book as one print HTML page, rendered to a PDF per paper size."""
+
+    name = "bookpdf"
+    format = "html"  # so extensions treat it as HTML output
+    epilog = "The PDFs are in %(outdir)s."
+
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        context = super().get_doc_context(docname, body, metatags)
+        context["classbook_kind"] = "book"
+        # The printed contents is rendered apart from the book's doctree: its section
+        # entries need the same link repair, or they point at '#document-x#section'.
+        toctree = global_toctree_for_doc(
+            self.env, self.config.root_doc, self, tags=self.tags, collapse=False
+        )
+        if toctree is not None:
+            singlepage.repair_links(toctree, getattr(self, "_renamed", {}))
+            context["toc"] = self.render_partial(toctree)["fragment"]
+        return context
+
+    def assemble_doctree(self) -> nodes.document:
+        tree = super().assemble_doctree()
+        self._renamed = singlepage.repair(tree, chapters=set(chapters(self)))
+        return tree
+
+    def finish(self) -> None:
+        super().finish()
+        slug = self.config.classbook_slug
+        edition = "-teacher" if self.tags.has("teacher") else ""
+        index = Path(self.outdir, self.config.root_doc + self.out_suffix)
+        jobs = [
+            self.print_job(index, Path(self.outdir, f"{slug}{edition}-{paper}.pdf"), paper)
+            for paper in self.config.classbook_paper_sizes
+        ]
+        with progress_message("rendering the book PDF"):
+            self.render_pdfs(jobs, "book")
+
+
+class HandoutBuilder(PrintMixin, StandaloneHTMLBuilder):
+    """One print page per chapter, each rendered to its own PDF with its own page numbers."""
+
+    name = "handouts"
+    format = "html"
+    epilog = "The handouts are in %(outdir)s."
+
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        context = super().get_doc_context(docname, body, metatags)
+        context["classbook_kind"] = "handout"
+        return context
+
+    def get_relative_uri(self, from_: str, to: str, typ: str | None = None) -> str:
+        # A handout stands alone on paper: links to other chapters go to the web edition.
+        if to == from_:
+            return ""
+        return self.config.html_baseurl.rstrip("/") + "/" + self.get_target_uri(to, typ)
+
+    def finish(self) -> None:
+        super().finish()
+        jobs = [
+            self.print_job(Path(self.outdir, doc + self.out_suffix), Path(self.outdir, name), paper)
+            for number, doc in enumerate(chapters(self), start=1)
+            for paper in self.config.classbook_paper_sizes
+            for name in [handout_name(number, doc, paper)]
+        ]
+        with progress_message(f"rendering {len(jobs)} handouts"):
+            self.render_pdfs(jobs, "handout")
+
+
+def handout_name(number: int, docname: str, paper: str) -> str:
+    """``03-events-leading-a4.pdf`` for chapter 3, ``chapters/03-events-leading``."""
+    stem = docname.rsplit("/", 1)[-1]
+    slug = stem.split("-", 1)[1] if stem[:2].isdigit() and "-" in stem else stem
+    return f"{number:02d}-{slug}-{paper}.pdf"
+
+
+def register(app: Sphinx) -> None:
+    """Register the builders and the themes they use."""
+    app.add_builder(ClassbookEpubBuilder, override=True)
+    app.set_translator("epub", translators.EpubTranslator)
+    app.add_builder(BookPdfBuilder)
+    app.set_translator("bookpdf", singlepage.SinglePageTranslator)
+    app.add_post_transform(singlepage.PrintFootnotes)
+    app.add_builder(HandoutBuilder)
+    app.add_html_theme("print", str(THEMES / "print"))
+    app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))

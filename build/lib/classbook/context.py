@@ -1,0 +1,100 @@
+"""Template context shared by the print and web pages: edition facts, URLs, QR codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+
+def build_date() -> dt.datetime:
+    """The edition's date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+def page_url(app: Sphinx, docname: str) -> str:
+    """The address of a document's page on the published web site."""
+    if not app.config.html_baseurl:  # a book not (yet) published on the web
+        return ""
+    base = app.config.html_baseurl.rstrip("/") + "/"
+    return base + ("" if docname == app.config.root_doc else docname + ".html")
+
+
+@cache
+def qr_svg(url: str) -> str:
+    """A QR code for ``url`` as inline SVG (vector, so it prints sharply at any size)."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=4, border=0, omitsize=False)
+
+
+def content_note(builder: StandaloneHTMLBuilder) -> str:
+    """The content note's body as HTML, without its heading, for handouts' first page."""
+    docname = builder.config.classbook_content_note_doc
+    if not docname or docname not in builder.env.all_docs:
+        return ""
+    doctree = builder.env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
+    section = next(iter(doctree.findall(nodes.section)), doctree)
+    title = next(iter(section.findall(nodes.title)), None)
+    if title is not None:
+        title.parent.remove(title)
+    # The chapter on the same page has its own generated ids ("id1"): drop the note's.
+    for node in section.findall(nodes.Element):
+        node["ids"] = []
+    return builder.render_partial(section)["fragment"]
+
+
+def chapter_title(app: Sphinx, docname: str) -> str:
+    """A document's title as plain text."""
+    title = app.env.titles.get(docname)
+    return title.astext() if title is not None else docname
+
+
+def add_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Expose ``classbook`` to templates: the facts a print or web page shows."""
+    config = app.config
+    date = build_date()
+    url = page_url(app, pagename)
+    facts: dict[str, Any] = {
+        "author": config.author,
+        "publisher": config.classbook_publisher,
+        "subtitle": config.classbook_subtitle,
+        "description": config.classbook_description,
+        "edition_label": "Teacher edition" if app.tags.has("teacher") else "",
+        "license": config.classbook_license,
+        "license_url": config.classbook_license_url,
+        "base_url": config.html_baseurl,
+        "build_date": date.isoformat(),
+        "build_date_text": date.strftime("%d %B %Y").lstrip("0"),
+        "page_url": url,
+        "attribution": " · ".join(
+            part
+            for part in (
+                config.project,
+                config.classbook_publisher,
+                url,
+                config.classbook_license and f"Our additions: {config.classbook_license}",
+            )
+            if part
+        ),
+    }
+    if getattr(app.builder, "name", "") == "handouts":
+        facts["qr_svg"] = qr_svg(url) if url else ""
+        facts["chapter_label"] = chapter_title(app, pagename)
+        cache_key = "_classbook_content_note"
+        if not hasattr(app.builder, cache_key):
+            setattr(app.builder, cache_key, content_note(app.builder))  # type: ignore[arg-type]
+        facts["content_note"] = getattr(app.builder, cache_key)
+    context["classbook"] = facts

@@ -1,0 +1,61 @@
+"""Doctree nodes for the source text and the editors' additions, with their HTML forms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.writers.html5 import HTML5Translator
+
+
+class source_text(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
+    """Paragraphs of the source document, exactly as received."""
+
+
+class editorial(nodes.General, nodes.Element):  # noqa: N801
+    """A labelled block of the editors' material: objectives, questions, teacher guidance."""
+
+
+class editor_note(nodes.General, nodes.Element):  # noqa: N801
+    """An editor's note on one claim of the source text."""
+
+
+def _visit_source_text(self: HTML5Translator, node: source_text) -> None:
+    self.body.append(self.starttag(node, "div"))
+
+
+def _depart_div(self: HTML5Translator, node: nodes.Element) -> None:
+    self.body.append("</div>\n")
+
+
+def _visit_editorial(self: HTML5Translator, node: editorial) -> None:
+    self.body.append(self.starttag(node, "section", **{"aria-label": node["title"]}))
+
+
+def _depart_section(self: HTML5Translator, node: nodes.Element) -> None:
+    self.body.append("</section>\n")
+
+
+def _visit_editor_note(self: HTML5Translator, node: editor_note) -> None:
+    # An aside with role "note": screen readers announce it apart from the source's prose.
+    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": "Editor's note"}))
+
+
+def _depart_aside(self: HTML5Translator, node: nodes.Element) -> None:
+    self.body.append("</aside>\n")
+
+
+def _pass(self: object, node: nodes.Element) -> None:
+    """Render only the children: plain-text formats need no wrapper."""
+
+
+def register(app: Sphinx) -> None:
+    """Register the nodes with HTML visitors; other formats render just their children."""
+    plain = (_pass, _pass)
+    others = {"latex": plain, "text": plain, "man": plain, "texinfo": plain}
+    app.add_node(source_text, html=(_visit_source_text, _depart_div), **others)
+    app.add_node(editorial, html=(_visit_editorial, _depart_section), **others)
+    app.add_node(editor_note, html=(_visit_editor_note, _depart_aside), **others)

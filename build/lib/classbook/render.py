@@ -1,0 +1,392 @@
+"""Render print HTML to PDF with WeasyPrint in one worker pool: paths in, path out; no Sphinx."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from classbook.rendercache import RenderCache
+
+#: CSS page sizes by the paper names used in configuration and file names.
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+#: Tagged PDF for screen readers; WeasyPrint's PDF/UA-1 variant also sets /Lang and title.
+PDF_VARIANT = "pdf/ua-1"
+#: Seconds a worker may take beyond a job's own timeout before the parent gives up on it
+#: (a worker stuck in C code never sees its alarm).
+GRACE = 60
+
+
+class RenderError(RuntimeError):
+    """A document could not be rendered; the message names it."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PDF to render: an HTML file, the PDF to write, its paper and its print setup."""
+
+    html: Path
+    pdf: Path
+    paper: str
+    stylesheets: tuple[Path, ...] = ()
+    #: Folders the renderer may read (the build, the theme); nothing else is fetched.
+    roots: tuple[Path, ...] = ()
+    #: How progress lines name it, e.g. ``handouts/04-february-2-a4.pdf``.
+    label: str = ""
+    #: Seconds the layout may take (``classbook_render_timeout``): some layouts never end.
+    timeout: float = 300.0
+
+    @property
+    def name(self) -> str:
+        return self.label or self.pdf.name
+
+
+@dataclass
+class Result:
+    """What rendering one job produced: the PDF and WeasyPrint's log messages."""
+
+    job: Job
+    pages: int = 0
+    messages: list[tuple[int, str]] = field(default_factory=list)
+    #: Files WeasyPrint read for it (images, fonts, stylesheets' imports).
+    served: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: True when the PDF came from the render cache.
+    reused: bool = False
+
+
+class _Collect(logging.Handler):
+    """Keep WeasyPrint's log records so the caller can route them into its own log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelno, record.getMessage()))
+
+
+def make_fetcher(roots: Sequence[Path], served: list[str] | None = None) -> Any:
+    """A URL fetcher that serves only ``data:`` URLs and files inside ``roots``.
+
+    Content may come from contributors: a chapter must not pull ``/etc/passwd`` or any
+    network resource into a PDF. Every file served is appended to ``served``: the render
+    cache keys a PDF by their bytes too (an edited image keeps its name).
+    """
+    from weasyprint.urls import URLFetcher  # heavy import, workers only
+
+    allowed = [root.resolve() for root in roots]
+
+    class ConfinedFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict | None = None) -> object:
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if not any(path.is_relative_to(root) for root in allowed):
+                    raise ValueError(f"refused {url}: outside the build and static folders")
+                if served is not None:
+                    served.append(str(path))
+            elif parts.scheme != "data":
+                raise ValueError(f"refused {url}: only files inside the build are fetched")
+            return super().fetch(url, headers)
+
+    return ConfinedFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
+class _TimeoutError(Exception):
+    """The job's deadline passed inside the worker."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TimeoutError
+
+
+class _Renderer:
+    """WeasyPrint set up once per worker (fonts, parsed stylesheets) and reused for every job."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fonts = FontConfiguration()
+        self.paper = {
+            name: CSS(string=f"@page {{ size: {size}; }}", font_config=self.fonts)
+            for name, size in PAPER_SIZES.items()
+        }
+        #: Parsed stylesheets by (path, roots, size, mtime), with the files each one read.
+        self.sheets: dict[tuple[Any, ...], tuple[Any, list[str]]] = {}
+
+    def sheet(self, path: Path, roots: tuple[Path, ...]) -> tuple[Any, list[str]]:
+        from weasyprint import CSS
+
+        stat = path.stat()
+        key = (str(path), roots, stat.st_size, stat.st_mtime_ns)
+        if key not in self.sheets:
+            served: list[str] = [str(path.resolve())]
+            fetcher = make_fetcher(roots, served)
+            css = CSS(filename=str(path), font_config=self.fonts, url_fetcher=fetcher)
+            self.sheets[key] = (css, served)
+        return self.sheets[key]
+
+    def render(self, job: Job) -> Result:
+        from weasyprint import HTML
+
+        started = time.perf_counter()
+        result = Result(job)
+        handler = _Collect()
+        log = logging.getLogger("weasyprint")
+        log.addHandler(handler)
+        partial = job.pdf.with_name(job.pdf.name + ".part")
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        # The deadline runs in the worker, from the job's own start: queueing and start-up
+        # are no render's time.
+        signal.setitimer(signal.ITIMER_REAL, job.timeout)
+        try:
+            sheets = [self.sheet(path, job.roots) for path in job.stylesheets]
+            served: list[str] = [str(job.html.resolve())]
+            fetcher = make_fetcher(job.roots, served)
+            document = HTML(filename=str(job.html), url_fetcher=fetcher).render(
+                stylesheets=[*(css for css, _ in sheets), self.paper[job.paper]],
+                font_config=self.fonts,
+            )
+            job.pdf.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target and rename: a reader never sees half a PDF.
+            document.write_pdf(partial, pdf_variant=PDF_VARIANT)
+            os.replace(partial, job.pdf)
+            result.pages = len(document.pages)
+            result.served = sorted({*served, *(p for _, deps in sheets for p in deps)})
+        except _TimeoutError:
+            partial.unlink(missing_ok=True)
+            raise RenderError(
+                f"{job.html}: rendering {job.pdf.name} took longer than {job.timeout:g} s; "
+                "look for a layout WeasyPrint cannot finish (huge tables, deep nesting)"
+            ) from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            log.removeHandler(handler)
+        result.messages = handler.records
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+_worker: _Renderer | BaseException | None = None
+
+
+def _init_worker() -> None:
+    global _worker  # noqa: PLW0603 - one renderer per worker process, by design
+    # Ctrl-C reaches the whole process group: the parent stops the pool, and the workers
+    # must not each die printing a traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _worker = _Renderer()
+    except Exception as error:  # reported by the first job, not lost
+        # A failing initializer would make the pool restart workers forever.
+        _worker = error
+
+
+def _render_in_worker(job: Job) -> Result:
+    if isinstance(_worker, BaseException):
+        raise RenderError(f"could not set up WeasyPrint: {_worker}")
+    assert _worker is not None
+    try:
+        return _worker.render(job)
+    except RenderError:
+        raise
+    except Exception as error:  # re-raised in the parent: keep it picklable and named
+        raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from None
+
+
+@dataclass(order=True)
+class _Pending:
+    priority: tuple[int, int]
+    sequence: int
+    job: Job = field(compare=False)
+    future: Future[Result] = field(compare=False)
+
+
+class RenderService:
+    """One pool of WeasyPrint workers for a whole build, sized to the cores.
+
+    ``submit`` returns a future at once: a job whose cache entry is valid is resolved from
+    the render cache, the others wait in a queue that hands the biggest document to the
+    next free worker, so every core stays busy until the end. ``urgent`` jobs (whose result
+    the build waits for before it can go on) jump the queue.
+    """
+
+    def __init__(
+        self,
+        *,
+        cache: RenderCache | None = None,
+        workers: int | None = None,
+        on_result: Callable[[Result], None] | None = None,
+    ) -> None:
+        self.cache = cache
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.on_result = on_result
+        self._pool: Any = None
+        self._closed = False
+        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._running: dict[int, tuple[_Pending, float]] = {}
+        self._counter = itertools.count()
+        #: Every future this service handed out, in submission order.
+        self.futures: list[Future[Result]] = []
+        #: How many of them missed the cache (are rendered).
+        self.misses = 0
+
+    # -- Submitting ------------------------------------------------------------------------
+
+    def submit(self, job: Job, *, urgent: bool = False) -> Future[Result]:
+        future: Future[Result] = Future()
+        self.futures.append(future)
+        if self.cache is not None and (hit := self.cache.fetch(job)) is not None:
+            future.set_result(hit)
+            self._report(hit)
+            return future
+        self.misses += 1
+        size = job.html.stat().st_size if job.html.exists() else 0
+        pending = _Pending((0 if urgent else 1, -size), next(self._counter), job, future)
+        with self._lock:
+            heapq.heappush(self._queue, pending)
+        self._dispatch()
+        return future
+
+    def start(self) -> None:
+        """Start the workers now (each sets WeasyPrint up while the caller goes on)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pool is None and not self._closed:
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(self.workers, initializer=_init_worker)
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            # A result can still arrive while close() stops the pool: the pool's result
+            # thread then calls back here, and must neither feed nor restart the pool.
+            while not self._closed and self._queue and len(self._running) < self.workers:
+                pending = heapq.heappop(self._queue)
+                self._start()
+                self._running[pending.sequence] = (pending, time.monotonic())
+                self._pool.apply_async(
+                    _render_in_worker,
+                    (pending.job,),
+                    callback=lambda result, p=pending: self._done(p, result, None),
+                    error_callback=lambda error, p=pending: self._done(p, None, error),
+                )
+
+    def _done(self, pending: _Pending, result: Result | None, error: BaseException | None) -> None:
+        # Runs in the pool's result thread.
+        with self._lock:
+            self._running.pop(pending.sequence, None)
+        if result is not None and self.cache is not None:
+            try:
+                self.cache.store(result)
+            except OSError as store_error:  # a full disk costs the cache, not the build
+                result.messages.append((logging.DEBUG, f"not cached: {store_error}"))
+        if error is not None:
+            pending.future.set_exception(error)
+        else:
+            assert result is not None
+            pending.future.set_result(result)
+            self._report(result)
+        self._dispatch()
+
+    def _report(self, result: Result) -> None:
+        if self.on_result is not None:
+            self.on_result(result)
+
+    # -- Waiting ---------------------------------------------------------------------------
+
+    def wait(self, futures: Sequence[Future[Result]]) -> list[Result]:
+        """The results of ``futures`` in their order; the first failure is raised."""
+        results = []
+        for future in futures:
+            while True:
+                try:
+                    results.append(future.result(timeout=1))
+                    break
+                except TimeoutError:
+                    self._check_stuck()
+                except RenderError:
+                    raise
+                except Exception as error:  # a worker died: a segfault in a C library
+                    raise RenderError(f"a WeasyPrint worker failed: {error}") from error
+        return results
+
+    def _check_stuck(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            stuck = [
+                p.job
+                for p, started in self._running.values()
+                if now - started > p.job.timeout + GRACE  # start-up included
+            ]
+        if stuck:
+            raise RenderError(
+                f"{stuck[0].html}: rendering {stuck[0].pdf.name} took longer than "
+                f"{stuck[0].timeout:g} s and its worker does not answer"
+            )
+
+    def close(self) -> None:
+        """Stop the workers at once (an interrupted or failed build waits for nothing)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+    def __enter__(self) -> RenderService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: The service of the build in progress (set by the orchestrator); None: each builder
+#: starts one of its own, as under a plain ``sphinx-build``.
+active: RenderService | None = None
+
+
+def render_all(
+    jobs: Sequence[Job],
+    *,
+    stylesheets: Sequence[Path] = (),
+    roots: Sequence[Path] = (),
+    timeout: float,
+    workers: int | None = None,
+) -> Iterator[Result]:
+    """Render ``jobs`` in a pool of their own (no cache), yielding results in order.
+
+    Jobs without stylesheets or roots get ``stylesheets`` and ``roots``.
+    """
+    jobs = [
+        Job(
+            job.html,
+            job.pdf,
+            job.paper,
+            job.stylesheets or tuple(stylesheets),
+            job.roots or tuple(roots),
+            job.label,
+            timeout,
+        )
+        for job in jobs
+    ]
+    workers = min(workers or os.cpu_count() or 1, len(jobs) or 1)
+    with RenderService(workers=workers) as service:
+        futures = [service.submit(job) for job in jobs]
+        yield from service.wait(futures)

@@ -1,0 +1,157 @@
+"""The render cache: a PDF is reused when the bytes of everything that made it are the same."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from classbook.render import Job, Result
+
+#: Bump when the entry format or what the key covers changes.
+FORMAT = "classbook-render-cache-1"
+
+
+def _pipeline_version() -> str:
+    """What of the pipeline shapes a PDF: WeasyPrint's and pydyf's versions, ours, and the
+    renderer's own code (a change to it without a release still misses)."""
+    from importlib.metadata import version
+
+    import classbook
+    from classbook import render
+
+    code = hashlib.sha256(Path(render.__file__).read_bytes()).hexdigest()
+    return "|".join([FORMAT, version("weasyprint"), version("pydyf"), classbook.__version__, code])
+
+
+class RenderCache:
+    """PDFs by a content key, in one folder: ``<key>.pdf`` and ``<key>.json``.
+
+    The key covers the print HTML, the stylesheets, the paper, the PDF variant, the folders
+    the renderer may read and the versions; the entry lists every other file WeasyPrint read
+    (images, fonts) with its SHA-256, checked on every lookup. No timestamp decides a hit.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._version = _pipeline_version()
+        self._digests: dict[tuple[str, int, int, int], str] = {}
+        #: Keys looked up or stored by this process: what the build uses.
+        self.used: set[str] = set()
+
+    # -- Hashing ---------------------------------------------------------------------------
+
+    def digest(self, path: Path) -> str:
+        """SHA-256 of a file (remembered for this process: fonts are read by every job)."""
+        stat = path.stat()
+        memo = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if memo not in self._digests:
+            self._digests[memo] = _sha256(path)
+        return self._digests[memo]
+
+    def _state(self, path: Path) -> str:
+        """A dependency's digest, or "" while it is missing (a missing image that appears
+        must change the PDF too)."""
+        return self.digest(path) if path.is_file() else ""
+
+    def key(self, job: Job) -> str:
+        from classbook.render import PDF_VARIANT
+
+        base = job.html.parent
+        parts = [self._version, PDF_VARIANT, job.paper, _sha256(job.html)]
+        parts += [self.digest(sheet) for sheet in job.stylesheets]
+        parts += [os.path.relpath(root, base) for root in job.roots]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    # -- Lookup and store ------------------------------------------------------------------
+
+    def fetch(self, job: Job) -> Result | None:
+        """The cached result for ``job``, its PDF put in place; None on a miss.
+
+        A PDF already in place with the right bytes is left untouched (not rewritten).
+        """
+        from classbook.render import Result
+
+        key = self.key(job)
+        entry = self._entry(key)
+        if entry is None:
+            return None
+        base = job.html.parent
+        for relative, digest in entry["deps"].items():
+            if self._state(base / relative) != digest:
+                return None
+        cached = self.folder / f"{key}.pdf"
+        if not cached.is_file() or _sha256(cached) != entry["digest"]:
+            return None  # a damaged entry is a miss, never a wrong PDF
+        if not job.pdf.is_file() or _sha256(job.pdf) != entry["digest"]:
+            job.pdf.parent.mkdir(parents=True, exist_ok=True)
+            partial = job.pdf.with_name(job.pdf.name + ".part")
+            shutil.copyfile(cached, partial)
+            os.replace(partial, job.pdf)
+        self.used.add(key)
+        messages = [(int(level), str(text)) for level, text in entry["messages"]]
+        return Result(job, entry["pages"], messages, reused=True)
+
+    def _entry(self, key: str) -> dict[str, Any] | None:
+        try:
+            entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            return None
+        if not isinstance(entry.get("deps"), dict) or not isinstance(entry.get("pages"), int):
+            return None
+        return entry
+
+    def store(self, result: Result) -> None:
+        """Keep a fresh render's PDF, page count and messages under its key."""
+        job = result.job
+        key = self.key(job)
+        base = job.html.parent
+        html = str(job.html.resolve())
+        sheets = {str(sheet.resolve()) for sheet in job.stylesheets}
+        deps = {
+            os.path.relpath(path, base): self._state(Path(path))
+            for path in result.served
+            if path != html and path not in sheets  # both are in the key itself
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        entry = {
+            "format": FORMAT,
+            "digest": _sha256(job.pdf),
+            "pages": result.pages,
+            "messages": result.messages,
+            "deps": dict(sorted(deps.items())),
+        }
+        _write_atomic(self.folder / f"{key}.pdf", job.pdf.read_bytes())
+        _write_atomic(self.folder / f"{key}.json", json.dumps(entry, indent=1).encode())
+        self.used.add(key)
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove every entry not in ``keep``; return how many were removed."""
+        keep = set(keep)
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for path in self.folder.iterdir():
+            key = path.name.split(".", 1)[0]
+            if key not in keep:
+                path.unlink(missing_ok=True)
+                removed += path.suffix == ".pdf"
+        return removed
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    partial = path.with_name(path.name + f".{os.getpid()}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)

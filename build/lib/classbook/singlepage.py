@@ -1,0 +1,136 @@
+"""Repairs for print HTML: unique ids and links on the one-page book, footnotes in place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.writers.html5 import HTML5Translator
+
+#: Ids docutils generates per document ("id1", "footnote-1"); they clash once inlined.
+_AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
+
+
+def repair(
+    tree: nodes.document, chapters: set[str] | frozenset[str] = frozenset()
+) -> dict[tuple[str, str], str]:
+    """Give each inlined document a unique anchor and ids, and fix links to match.
+
+    - The first section of each document carries ``document-<name>``, the anchor Sphinx
+      links to, on a real element: WeasyPrint loses anchors of empty spans before a page
+      break.
+    - Generated ids are prefixed per document: two chapters that both use ``[^1]`` would
+      otherwise send the second chapter's reader to the first chapter's footnote.
+    - ``#document-x#target`` becomes ``#target``: Sphinx 9 no longer collapses the double
+      fragment in single-page output (sphinx-doc/sphinx#14221).
+    - Sections of ``chapters`` get the class ``chapter``, for the print theme's openers.
+
+    Returns the renamed ids, ``(docname, old id) -> new id``, for :func:`repair_links` on
+    trees rendered apart from the book (its table of contents).
+    """
+    renamed: dict[tuple[str, str], str] = {}
+    for start in tree.findall(addnodes.start_of_file):
+        docname = start["docname"]
+        prefix = nodes.make_id(docname) + "-"
+        section = next(iter(start.findall(nodes.section)), None)
+        if section is not None:
+            section["ids"].insert(0, f"document-{docname}")
+            section["classes"].append("document")
+            if docname in chapters:
+                section["classes"].append("chapter")
+        for node in _own_nodes(start):
+            _prefix_ids(node, prefix, docname, renamed)
+    repair_links(tree, renamed)
+    return renamed
+
+
+def repair_links(tree: nodes.Node, renamed: dict[tuple[str, str], str]) -> None:
+    """``#document-x#target`` becomes ``#target`` (renamed as :func:`repair` renamed it)."""
+    for ref in tree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if uri.startswith("#document-") and uri.count("#") > 1:
+            doc, fragment = uri[len("#document-") :].split("#", 1)
+            ref["refuri"] = "#" + renamed.get((doc, fragment), fragment)
+
+
+def _own_nodes(start: nodes.Element) -> Iterator[nodes.Element]:
+    """The nodes of ``start``'s document, without the documents inlined in it.
+
+    Walks the children lists: Sphinx's ``inline_all_toctrees`` leaves the parent pointers of
+    inlined documents stale, so walking up from a node is not reliable.
+    """
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            child
+            for child in node.children
+            if isinstance(child, nodes.Element) and not isinstance(child, addnodes.start_of_file)
+        )
+
+
+def _prefix_ids(
+    node: nodes.Element, prefix: str, docname: str, renamed: dict[tuple[str, str], str]
+) -> None:
+    # A named footnote ([^note]) keeps its name as id: two chapters may use the same one.
+    footnote = isinstance(node, (nodes.footnote, nodes.footnote_reference))
+
+    def fix(value: str) -> str:
+        if footnote or _AUTO_ID.match(value):
+            renamed[(docname, value)] = prefix + value
+            return prefix + value
+        return value
+
+    node["ids"] = [fix(i) for i in node.get("ids", [])]
+    if "refid" in node:
+        node["refid"] = fix(node["refid"])
+    if "backrefs" in node:
+        node["backrefs"] = [fix(i) for i in node["backrefs"]]
+    uri = node.get("refuri", "")
+    if uri.startswith("#") and uri.count("#") == 1 and _AUTO_ID.match(uri[1:]):
+        node["refuri"] = "#" + fix(uri[1:])
+
+
+class SinglePageTranslator(HTML5Translator):
+    """HTML for the one-page book: the document anchor sits on its section (see repair)."""
+
+    def visit_start_of_file(self, node: Any) -> None:
+        self.docnames.append(node["docname"])
+
+
+class PrintFootnotes(SphinxPostTransform):
+    """Move each footnote's text to its call, where WeasyPrint's ``float: footnote`` needs it.
+
+    Paged media puts a floated footnote at the foot of the page that holds the element, so
+    the note must stand where it is called, not in a list at the end of the chapter.
+    """
+
+    builders = ("bookpdf", "handouts")
+    default_priority = 950
+
+    def run(self, **kwargs: Any) -> None:
+        # One document at a time: generated ids ("id2") repeat across the inlined chapters,
+        # and a call must get its own chapter's footnote.
+        for scope in [self.document, *self.document.findall(addnodes.start_of_file)]:
+            own = list(_own_nodes(scope))
+            notes = {
+                node_id: note
+                for note in own
+                if isinstance(note, nodes.footnote)
+                for node_id in note["ids"]
+            }
+            for call in [node for node in own if isinstance(node, nodes.footnote_reference)]:
+                note = notes.get(call.get("refid", ""))
+                if note is None:
+                    continue
+                text = nodes.inline(classes=["print-footnote"])
+                for paragraph in note.findall(nodes.paragraph):
+                    text += paragraph.children
+                call.replace_self(text)
+            for note in set(notes.values()):
+                note.parent.remove(note)

@@ -1,0 +1,202 @@
+"""``classbook verify``: every paragraph of the source, verbatim and in order, in each output."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from classbook.publish import report, say
+from classbook.sources import SourceError, read
+
+#: Elements whose text no reader sees as the page's text.
+_HIDDEN = {"script", "style", "head", "title", "template", "svg"}
+#: Elements that break the text (inline ones, like <em>, join it).
+_BLOCKS = {
+    *("p", "div", "li", "td", "th", "tr", "table", "ul", "ol", "dl", "dd", "dt", "br", "hr"),
+    *("pre", "blockquote", "figure", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5"),
+    *("h6", "section", "article", "aside", "nav", "header", "footer", "main", "body"),
+}
+
+
+def fold(text: str) -> str:
+    """Fold whitespace as a reader would; undo the line-break hyphens print adds."""
+    text = text.replace("\u00ad", "")
+    # WeasyPrint breaks words with U+2010 when it hyphenates; a real hyphen is "-".
+    text = re.sub(r"\u2010[ \t]*\n\s*", "", text)
+    text = re.sub(r"-[ \t]*\n\s*", "-", text)
+    # A line may break before or after a dash where the text has no space.
+    text = re.sub(r"[ \t]*\n\s*(?=[\u2014\u2013])", "", text)
+    text = re.sub(r"(?<=[\u2014\u2013])[ \t]*\n\s*", "", text)
+    return " ".join(text.split())
+
+
+class _Text(HTMLParser):
+    """The visible text of an HTML page and the links of its tables of contents."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._hidden = 0
+        self._toc = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in _HIDDEN:
+            self._hidden += 1
+        if self._toc:
+            self._toc += 1
+        elif "toctree-wrapper" in classes:
+            self._toc = 1
+        if self._toc and tag == "a" and (href := dict(attrs).get("href")):
+            self.links.append(href.split("#")[0])
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        if self._toc:
+            self._toc -= 1
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> tuple[str, list[str]]:
+    """Folded visible text of a page, and the pages its contents link to, in order."""
+    parser = _Text()
+    parser.feed(markup)
+    return fold("".join(parser.parts)), list(dict.fromkeys(parser.links))
+
+
+@dataclass
+class Finding:
+    """How many of the source's units one output holds verbatim and in order."""
+
+    output: str
+    total: int
+    found: int = 0
+    missing: list[str] = field(default_factory=list)
+    out_of_order: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.found == self.total and not self.out_of_order
+
+
+def check(output: str, text: str, units: list[str]) -> Finding:
+    """Find each unit in ``text``, each after the one before it."""
+    finding = Finding(output, len(units))
+    position = 0
+    for unit in units:
+        folded = fold(unit)
+        at = text.find(folded, position)
+        if at >= 0:
+            finding.found += 1
+            position = at + len(folded)
+        elif folded in text:
+            finding.found += 1
+            finding.out_of_order.append(unit)
+        else:
+            finding.missing.append(unit)
+    return finding
+
+
+def site_text(html: Path) -> str:
+    """The web site's pages in reading order (the contents of its front page), as text."""
+    text, links = html_text((html / "index.html").read_text(encoding="utf-8"))
+    pages = [text]
+    for link in links:
+        page = html / link
+        if page.suffix == ".html" and page.is_file() and page.name != "index.html":
+            pages.append(html_text(page.read_text(encoding="utf-8"))[0])
+    return " ".join(pages)
+
+
+def epub_text(epub: Path) -> str:
+    """The EPUB's content documents in spine order, as text."""
+    with zipfile.ZipFile(epub) as archive:
+        container = ElementTree.fromstring(archive.read("META-INF/container.xml"))
+        opf_name = next(e.get("full-path") for e in container.iter() if e.get("full-path"))
+        opf = ElementTree.fromstring(archive.read(opf_name))
+        ns = {"o": "http://www.idpf.org/2007/opf"}
+        items = {i.get("id"): i.get("href") for i in opf.findall(".//o:manifest/o:item", ns)}
+        folder = opf_name.rpartition("/")[0]
+        texts = []
+        for ref in opf.findall(".//o:spine/o:itemref", ns):
+            name = f"{folder}/{items[ref.get('idref')]}" if folder else items[ref.get("idref")]
+            texts.append(html_text(archive.read(name).decode("utf-8"))[0])
+    return " ".join(texts)
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text in page order (poppler's pdftotext)."""
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
+    )
+    return fold(done.stdout.decode("utf-8"))
+
+
+def _config(conf_dir: Path) -> dict[str, Any]:
+    from sphinx.config import Config
+    from sphinx.util.tags import Tags
+
+    return Config.read(conf_dir, overrides={}, tags=Tags())._raw_config
+
+
+def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
+    """Check the published web site, EPUB and student book PDFs against the source."""
+    raw = _config(conf_dir)
+    document = read(source_dir / raw["classbook_source_document"])
+    units = [
+        unit
+        for section in document.sections
+        for unit in ([section.heading] if section.heading else []) + list(section.paragraphs)
+    ]
+    slug = raw.get("classbook_slug") or str(raw.get("project", "")).lower().replace(" ", "-")
+    outputs = {"html": lambda: site_text(build_dir / "html")}
+    outputs[f"epub/{slug}.epub"] = lambda: epub_text(build_dir / "epub" / f"{slug}.epub")
+    for paper in raw.get("classbook_paper_sizes", ["a4", "letter"]):
+        name = f"pdf/{slug}-{paper}.pdf"
+        outputs[name] = lambda name=name: pdf_text(build_dir / name)
+    return [check(name, text(), units) for name, text in outputs.items()]
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Print one line per output; exit 1 if any misses a unit of the source."""
+    try:
+        findings = verify(args.source_dir, args.conf_dir, args.build_dir)
+    except SourceError as error:
+        say(f"{error}")
+        return 1
+    except (OSError, KeyError, zipfile.BadZipFile, subprocess.CalledProcessError) as error:
+        say(f"{error}; build the book first (make book)")
+        return 1
+    for finding in findings:
+        status = "ok" if finding.ok else "FAILED"
+        report(f"{finding.output}: {finding.found}/{finding.total} source texts verbatim, {status}")
+        for unit in finding.missing:
+            report(f"  missing: {unit[:70]!r}")
+        for unit in finding.out_of_order:
+            report(f"  out of order: {unit[:70]!r}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
+def add_commands(commands: Any) -> None:
+    """Register ``verify``."""
+    parser = commands.add_parser("verify", help="check the source is verbatim in every output")
+    parser.add_argument("--source-dir", type=Path, default=Path("book"), help="default: book")
+    parser.add_argument("--conf-dir", type=Path, default=Path("."), help="default: .")
+    parser.add_argument("--build-dir", type=Path, default=Path("_build"), help="default: _build")
+    parser.set_defaults(run=verify_command)

@@ -1,0 +1,115 @@
+"""Read the book's YAML data files as lists of records that know their line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class Record(dict):
+    """A YAML mapping that remembers the line it starts on and the line of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line of ``key`` in the file, or the record's first line."""
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass
+class DataFile:
+    """One data file: its records, or the problems that kept it from being read."""
+
+    path: Path
+    records: list[Record] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+class LineLoader(yaml.SafeLoader):
+    """Safe YAML with line numbers, and dates kept as text so each is checked on its own."""
+
+
+# A bad date (2012-02-30) must name its entry, not abort the whole file: read dates as text.
+LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_record(loader: LineLoader, node: yaml.MappingNode) -> Record:
+    record = Record()
+    record.line = node.start_mark.line + 1
+    record.key_lines = {}
+    duplicates = []
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str):
+            if key in record.key_lines:
+                duplicates.append((key, key_node.start_mark.line + 1))
+            record.key_lines.setdefault(key, key_node.start_mark.line + 1)
+    record.update(loader.construct_mapping(node, deep=True))
+    record.duplicates = duplicates  # type: ignore[attr-defined]
+    return record
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
+
+
+def load(path: Path) -> DataFile:
+    """Read a YAML file that holds a list of mappings; never raises for bad content."""
+    data = DataFile(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        data.problems.append((0, f"cannot read the file: {error}"))
+        return data
+    loader = LineLoader(text)
+    try:
+        root = loader.get_single_node()
+        content: Any = loader.construct_document(root) if root is not None else None
+    except (yaml.YAMLError, ValueError) as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        problem = getattr(error, "problem", None) or str(error)
+        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and start is not None and start.line + 1 != line:
+            problem += f" ({context} that starts on line {start.line + 1})"
+        data.problems.append((line, f"YAML does not parse: {problem}"))
+        return data
+    finally:
+        loader.dispose()
+    if content is None:
+        return data
+    if not isinstance(content, list):
+        data.problems.append((1, "the file must be a YAML list of entries (lines starting '- ')"))
+        return data
+    for number, (item, node) in enumerate(zip(content, root.value, strict=True), start=1):
+        if not isinstance(item, Record):
+            data.problems.append(
+                (node.start_mark.line + 1, f"entry {number} is not a mapping of 'key: value' lines")
+            )
+            continue
+        for key, line in getattr(item, "duplicates", []):
+            data.problems.append((line, f"key '{key}' is given twice in one entry"))
+        data.records.append(item)
+    return data
+
+
+def where(path: Path, line: int) -> str:
+    """A log location: ``/abs/path/file.yml:12`` (or just the path when the line is unknown)."""
+    return f"{path}:{line}" if line else str(path)
+
+
+def describe(path: Path, srcdir: Path, line: int) -> str:
+    """``_data/claims.yml, line 12``: the file as the author knows it, and the line."""
+    try:
+        shown = path.resolve().relative_to(Path(srcdir).resolve()).as_posix()
+    except ValueError:
+        shown = str(path)
+    return f"{shown}, line {line}" if line else shown
