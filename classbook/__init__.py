@@ -14,6 +14,7 @@ from classbook import (
     context,
     directives,
     nodes,
+    pagemap,
     register,
     safety,
     timeline,
@@ -85,6 +86,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("classbook_content_note_doc", "", "env", str)
 
     nodes.register(app)
+    pagemap.setup(app)
     safety.setup(app)
     citations.setup(app)
     claimreview.setup(app)

@@ -17,7 +17,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.display import progress_message
 
-from classbook import render, reproducible, singlepage, translators
+from classbook import pagemap, render, reproducible, singlepage, translators
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -85,6 +85,10 @@ class ClassbookEpubBuilder(Epub3Builder):
             raise ClassbookError(f"{opf} has no <metadata>: has Sphinx's template changed?")
         for prop, value in self.accessibility_metadata():
             ET.SubElement(metadata, f"{{{ns}}}meta", property=prop).text = value
+        if (pages := pagemap.page_map(self)) is not None:
+            # The print edition whose page numbers the markers and the page list carry.
+            source = ET.SubElement(metadata, "{http://purl.org/dc/elements/1.1/}source")
+            source.text = pages.source
         ET.indent(tree, space="  ")
         tree.write(opf, encoding="UTF-8", xml_declaration=True)
 
@@ -99,6 +103,8 @@ class ClassbookEpubBuilder(Epub3Builder):
         )
         modes = ["textual", "visual"] if images else ["textual"]
         features = [*self.accessibility_features, *(["alternativeText"] if images else [])]
+        if pagemap.page_map(self) is not None:
+            features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
         summary = (
             "This publication meets WCAG 2.1 Level AA. Its chapters are marked up with "
             "headings, lists and tables in reading order, with a navigable table of "
@@ -125,6 +131,17 @@ class ClassbookEpubBuilder(Epub3Builder):
         fixed = text.replace('<nav epub:type="toc">', '<nav epub:type="toc" role="doc-toc">', 1)
         if fixed == text:
             raise ClassbookError(f'{nav} has no <nav epub:type="toc">: has Sphinx changed?')
+        if (pages := pagemap.page_map(self)) is not None:
+            # The page list: "go to page 12" in a reading system.
+            items = "".join(
+                f'<li><a href="{self.get_target_uri(doc)}#page-{page}">{page}</a></li>'
+                for page, doc in pages.all_pages()
+            )
+            page_list = (
+                '<nav epub:type="page-list" role="doc-pagelist" aria-label="Pages" '
+                f'hidden="hidden"><ol>{items}</ol></nav>\n'
+            )
+            fixed = fixed.replace("</body>", page_list + "</body>", 1)
         nav.write_text(fixed, encoding="utf-8")
 
 
@@ -237,6 +254,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
     def assemble_doctree(self) -> nodes.document:
         tree = super().assemble_doctree()
         self._renamed = singlepage.repair(tree, chapters=set(chapters(self)))
+        pagemap.mark_print_blocks(tree, self.config.root_doc)
         return tree
 
     def finish(self) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
+from classbook import pagemap
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders.html import StandaloneHTMLBuilder
@@ -93,6 +95,13 @@ def add_page_context(
     if getattr(app.builder, "name", "") == "handouts":
         facts["qr_svg"] = qr_svg(url) if url else ""
         facts["chapter_label"] = chapter_title(app, pagename)
+        pages = pagemap.page_map(app.builder)
+        first, last = pages.pages.get(pagename, (0, 0)) if pages is not None else (0, 0)
+        paper = app.config.classbook_page_numbers
+        facts["page_numbers_paper"] = {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
+        facts["book_pages"] = (
+            "" if not first else f"page {first}" if first == last else f"pages {first}\u2013{last}"
+        )
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):
             setattr(app.builder, cache_key, content_note(app.builder))  # type: ignore[arg-type]

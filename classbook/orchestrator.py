@@ -35,7 +35,12 @@ from classbook.rendercache import RenderCache
 #: Published outputs in build order; the site publishes the others as downloads.
 OUTPUTS = ("epub", "pdf", "handouts", "packets", "html")
 #: What an output needs built (and published) with it.
-NEEDS = {"html": ("epub", "pdf", "handouts", "packets")}
+NEEDS = {
+    "html": ("epub", "pdf", "handouts", "packets"),
+    # Their print page numbers come from the book PDF's layout in the same build.
+    "epub": ("pdf",),
+    "handouts": ("pdf",),
+}
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,12 @@ class Step:
 #: their chapters' page counts (urgent jobs, first in the queue), come after it.
 STEPS = (
     Step("pdf", "student", "bookpdf"),
-    Step("handouts", "student", "handouts", "*.pdf"),
+    # While the student book is laid out (its page numbers go into the EPUB, the site and
+    # the handouts), the other core renders the teacher edition and the packets.
     Step("pdf", "teacher", "bookpdf", "*.pdf"),
     Step("packets", "student", "packets", "*.pdf"),
     Step("epub", "student", "epub"),
+    Step("handouts", "student", "handouts", "*.pdf"),
     Step("html", "student", "html"),
 )
 #: The editions: the Sphinx tag of each (the teacher edition is a parse of its own).

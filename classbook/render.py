@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from classbook.pagestarts import page_starts
 from classbook.rendercache import RenderCache
 
 #: CSS page sizes by the paper names used in configuration and file names.
@@ -64,6 +65,8 @@ class Result:
     seconds: float = 0.0
     #: True when the PDF came from the render cache.
     reused: bool = False
+    #: Where each page begins (classbook.pagestarts), for print page numbers elsewhere.
+    page_starts: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Collect(logging.Handler):
@@ -165,6 +168,7 @@ class _Renderer:
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
+            result.page_starts = page_starts(document)
             result.served = sorted({*served, *(p for _, deps in sheets for p in deps)})
         except _TimeoutError:
             partial.unlink(missing_ok=True)
@@ -245,12 +249,15 @@ class RenderService:
         self.futures: list[Future[Result]] = []
         #: How many of them missed the cache (are rendered).
         self.misses = 0
+        #: The latest future of each job, by its progress label (``pdf/x-a4.pdf``).
+        self.by_label: dict[str, Future[Result]] = {}
 
     # -- Submitting ------------------------------------------------------------------------
 
     def submit(self, job: Job, *, urgent: bool = False) -> Future[Result]:
         future: Future[Result] = Future()
         self.futures.append(future)
+        self.by_label[job.name] = future
         if self.cache is not None and (hit := self.cache.fetch(job)) is not None:
             future.set_result(hit)
             self._report(hit)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from classbook.render import Job, Result
 
 #: Bump when the entry format or what the key covers changes.
-FORMAT = "classbook-render-cache-1"
+FORMAT = "classbook-render-cache-2"
 
 
 def _pipeline_version() -> str:
@@ -95,7 +95,8 @@ class RenderCache:
             os.replace(partial, job.pdf)
         self.used.add(key)
         messages = [(int(level), str(text)) for level, text in entry["messages"]]
-        return Result(job, entry["pages"], messages, reused=True)
+        starts = entry.get("page_starts", [])
+        return Result(job, entry["pages"], messages, reused=True, page_starts=starts)
 
     def _entry(self, key: str) -> dict[str, Any] | None:
         try:
@@ -126,6 +127,7 @@ class RenderCache:
             "digest": _sha256(job.pdf),
             "pages": result.pages,
             "messages": result.messages,
+            "page_starts": result.page_starts,
             "deps": dict(sorted(deps.items())),
         }
         _write_atomic(self.folder / f"{key}.pdf", job.pdf.read_bytes())

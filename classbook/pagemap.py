@@ -1,0 +1,245 @@
+"""Print page numbers in the EPUB and on the web: a marker where each printed page begins.
+
+The reference layout is the student edition's book PDF on ``classbook_page_numbers`` paper,
+laid out in the same build: WeasyPrint reports the block each page starts in and how much
+of it earlier pages hold (classbook.pagestarts), and the EPUB and web builders put a page
+marker there, to the word. Blocks are numbered once, when a document is read, so every
+builder of the edition names the same paragraph the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from classbook import render
+from classbook.pagestarts import PREFIX
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.writers.html5 import HTML5Translator
+
+logger = logging.getLogger(__name__)
+
+#: Nodes that print as a block of text a page can start in.
+BLOCKS = (
+    nodes.paragraph,
+    nodes.title,
+    nodes.rubric,
+    nodes.term,
+    nodes.caption,
+    nodes.literal_block,
+    nodes.line,
+)
+
+
+class pagebreak(nodes.Inline, nodes.Element):  # noqa: N801 - docutils names nodes so
+    """The place where a printed page begins (``page``: its number)."""
+
+
+def block_class(docname: str, number: int) -> str:
+    """The print-only class of block ``number`` of ``docname``."""
+    return f"{PREFIX}{number}-{nodes.make_id(docname)}"
+
+
+def number_blocks(app: Sphinx, doctree: nodes.document) -> None:
+    """Number the text blocks of a document as it is read (the same for every builder)."""
+    for number, node in enumerate(doctree.findall(lambda n: isinstance(n, BLOCKS)), start=1):
+        node["classbook_block"] = number
+
+
+def mark_print_blocks(tree: nodes.document, root_doc: str) -> None:
+    """Give each numbered block of the assembled print book its class (bookpdf only)."""
+    from classbook.singlepage import _own_nodes
+
+    for start in [tree, *tree.findall(addnodes.start_of_file)]:
+        docname = start.get("docname", root_doc)
+        for node in _own_nodes(start):
+            if "classbook_block" in node:
+                node["classes"].append(block_class(docname, node["classbook_block"]))
+
+
+@dataclass
+class PageMap:
+    """Where the reference layout's pages begin, by document, and each chapter's pages."""
+
+    source: str  # the print edition the numbers are from, for dc:source
+    #: docname -> [(block number, characters before, first words, page)]
+    starts: dict[str, list[tuple[int, int, str, int]]] = field(default_factory=dict)
+    #: docname -> (first page, last page) holding its text
+    pages: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def all_pages(self) -> list[tuple[int, str]]:
+        """(page, docname) of every marked page, in page order."""
+        return sorted((start[3], doc) for doc, starts in self.starts.items() for start in starts)
+
+
+def _parse(block: str, docs: dict[str, str]) -> tuple[str, int] | None:
+    number, _, docid = block.removeprefix(PREFIX).partition("-")
+    if docid not in docs or not number.isdigit():
+        return None
+    return docs[docid], int(number)
+
+
+def page_map(builder: Builder) -> PageMap | None:
+    """The reference layout's page map, waiting for it if it is still being laid out.
+
+    None under a plain ``sphinx-build`` (no book PDF is laid out in the same build) or when
+    ``classbook_page_numbers`` is empty.
+    """
+    cached = getattr(builder, "_classbook_page_map", False)
+    if cached is not False:
+        return cached
+    result = None
+    paper = builder.config.classbook_page_numbers
+    service = render.active
+    if paper and service is not None:
+        label = f"pdf/{builder.config.classbook_slug}-{paper}.pdf"
+        future = service.by_label.get(label)
+        if future is not None:
+            [done] = service.wait([future])
+            result = _build(builder, done, paper)
+    builder._classbook_page_map = result  # type: ignore[attr-defined]
+    return result
+
+
+def _build(builder: Builder, result: render.Result, paper: str) -> PageMap:
+    docs = {nodes.make_id(doc): doc for doc in builder.env.all_docs}
+    size = {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
+    pages = PageMap(f"{builder.config.project}, print edition ({size} PDF)")
+    for start in result.page_starts:
+        where = _parse(start["block"], docs)
+        if where is not None:
+            doc, number = where
+            entry = (number, start["chars"], start["words"], start["page"])
+            pages.starts.setdefault(doc, []).append(entry)
+        for block in start["blocks"]:
+            if (held := _parse(block, docs)) is not None:
+                first, _last = pages.pages.get(held[0], (start["page"], start["page"]))
+                pages.pages[held[0]] = (first, start["page"])
+    return pages
+
+
+class PageMarkers(SphinxPostTransform):
+    """Put a page marker where each page of the reference layout begins (EPUB, web)."""
+
+    builders = ("epub", "html")
+    default_priority = 900
+
+    def run(self, **kwargs: Any) -> None:
+        pages = page_map(self.app.builder)
+        if pages is None:
+            return
+        docname = self.env.docname
+        blocks = {
+            node["classbook_block"]: node
+            for node in self.document.findall(
+                lambda n: "classbook_block" in getattr(n, "attributes", {})
+            )
+        }
+        for number, chars, _words, page in pages.starts.get(docname, []):
+            node = blocks.get(number)
+            if node is not None:
+                _insert(node, chars, page)
+
+
+def _insert(block: nodes.Element, chars: int, page: int) -> None:
+    """Put the marker of ``page`` into ``block``, before the word the page starts with."""
+    marker = pagebreak(page=page)
+    texts = list(block.findall(nodes.Text))
+    if isinstance(block, nodes.title) and isinstance(block.parent, nodes.section):
+        # Before the heading, not in it: a marker inside would become part of its name.
+        block.parent.insert(block.parent.index(block), marker)
+        return
+    if chars == 0 or not texts:
+        block.insert(0, marker)
+        return
+    # Find the page's first word: the one whose start is nearest the count of characters
+    # the earlier pages hold (hyphenation splits a word across pages: take its start).
+    counted, best = 0, None
+    for text in texts:
+        value = str(text)
+        for index, char in enumerate(value):
+            if char.isspace():
+                continue
+            at_word_start = index == 0 or value[index - 1].isspace()
+            if at_word_start and (best is None or abs(counted - chars) < abs(best[0] - chars)):
+                best = (counted, text, index)
+            counted += 1
+            if counted > chars + 200:
+                break
+    _, text, index = best if best is not None else (0, texts[0], 0)
+    parent = text.parent
+    before, after = str(text)[:index], str(text)[index:]
+    position = parent.index(text)
+    parent.remove(text)
+    parent.insert(position, [nodes.Text(before), marker, nodes.Text(after)])
+
+
+def visit_pagebreak(self: HTML5Translator, node: pagebreak) -> None:
+    page = node["page"]
+    if self.builder.name == "epub":
+        self.body.append(
+            f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{page}" '
+            f'aria-label="{page}"></span>'
+        )
+    else:
+        self.body.append(
+            f'<span class="classbook-page" role="doc-pagebreak" id="page-{page}" '
+            f'aria-label="Page {page}">p.&#160;{page}</span>'
+        )
+    raise nodes.SkipNode
+
+
+def skip(self: Any, node: pagebreak) -> None:
+    raise nodes.SkipNode
+
+
+#: The web site's map of print pages to addresses, for ``#page-12`` and for search.
+PAGES_JS = "classbook-pages.js"
+
+
+def _add_pages_script(app: Sphinx) -> None:
+    if app.builder.name == "html":
+        app.add_js_file(PAGES_JS, priority=890)
+
+
+def write_pages_script(app: Sphinx, exception: BaseException | None) -> None:
+    """``_static/classbook-pages.js``: each print page's chapter page and marker."""
+    if exception is not None or app.builder.name != "html":
+        return
+    import json
+    from pathlib import Path
+
+    pages = page_map(app.builder)
+    entries = {}
+    for page, doc in pages.all_pages() if pages is not None else []:
+        title = app.env.titles[doc].astext() if doc in app.env.titles else ""
+        entries[str(page)] = [f"{app.builder.get_target_uri(doc)}#page-{page}", title]
+    script = Path(app.outdir, "_static", PAGES_JS)
+    script.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(entries, ensure_ascii=False, sort_keys=True)
+    script.write_text(f"window.classbookPages = {data};\n", encoding="utf-8")
+
+
+def setup(app: Sphinx) -> None:
+    """Number blocks on read; mark pages in the EPUB and on the web."""
+    app.add_config_value("classbook_page_numbers", "a4", "env", str)
+    app.connect("builder-inited", _add_pages_script)
+    app.connect("build-finished", write_pages_script)
+    app.add_node(
+        pagebreak,
+        html=(visit_pagebreak, None),
+        latex=(skip, None),
+        text=(skip, None),
+        man=(skip, None),
+        texinfo=(skip, None),
+    )
+    app.connect("doctree-read", number_blocks)
+    app.add_post_transform(PageMarkers)
