@@ -15,6 +15,7 @@ from classbook import (
     nodes,
     register,
     safety,
+    scripts,
     timeline,
     web,
 )
@@ -74,6 +75,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
 
     nodes.register(app)
     safety.setup(app)
+    scripts.setup(app)
     citations.setup(app)
     claimreview.setup(app)
     register.setup(app)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
+from classbook import scripts
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders.html import StandaloneHTMLBuilder
@@ -70,16 +72,16 @@ def add_page_context(
         "publisher": config.classbook_publisher,
         "subtitle": config.classbook_subtitle,
         "description": config.classbook_description,
-        "edition_label": "Teacher edition" if app.tags.has("teacher") else "",
+        "edition_label": scripts.gettext("Teacher edition") if app.tags.has("teacher") else "",
         "license": config.classbook_license,
         "license_url": config.classbook_license_url,
         "base_url": config.html_baseurl,
         "build_date": date.isoformat(),
-        "build_date_text": date.strftime("%d %B %Y").lstrip("0"),
+        "build_date_text": scripts.format_date(date, config.language),
         "page_url": url,
         "attribution": (
             f"{config.project} · {config.classbook_publisher} · {url} · "
-            f"Our additions: {config.classbook_license}"
+            + scripts.gettext("Our additions: {license}").format(license=config.classbook_license)
         ),
     }
     if getattr(app.builder, "name", "") == "handouts":
