@@ -3,7 +3,8 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[3]))
+REPO = Path(__file__).parents[3]
+sys.path.insert(0, str(REPO))
 
 project = "كتاب صغير"
 author = "محررو الاختبار"
@@ -14,6 +15,15 @@ html_baseurl = "https://example.org/arabic/"
 extensions = ["myst_parser", "classbook"]
 exclude_patterns = ["_build", "_source"]
 smartquotes = False
+templates_path = [str(REPO / "classbook" / "templates")]
+html_theme = "sphinx_book_theme"
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "use_download_button": False,
+    "article_footer_items": ["classbook-downloads.html"],
+    "navbar_persistent": [],
+}
 nitpicky = True
 myst_enable_extensions = ["colon_fence"]
 epub_identifier = "urn:uuid:00000000-0000-4000-8000-000000000002"
