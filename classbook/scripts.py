@@ -169,6 +169,82 @@ def print_stylesheets(builder: Builder) -> list[Path]:
     return [SCRIPTS_CSS, generated]
 
 
+# -- The cover ----------------------------------------------------------------------------
+
+FONTS = Path(__file__).parent / "themes" / "print" / "static" / "fonts"
+#: The cover's faces (title, other lines) by script.
+COVER_FACES = {
+    "arabic": ("NotoNaskhArabic-Bold.ttf", "NotoSansArabic-Regular.ttf"),
+    "hebrew": ("NotoSerifHebrew-Bold.ttf", "NotoSansHebrew-Regular.ttf"),
+    "latin": ("NotoSerif-Bold.ttf", "NotoSans-Regular.ttf"),
+}
+ARABIC_SCRIPT = frozenset({"ar", "ckb", "fa", "ps", "sd", "ug", "ur"})
+HEBREW_SCRIPT = frozenset({"he", "yi"})
+
+
+def script(language: str | None) -> str:
+    """The script a language is written in, as far as the shipped faces go."""
+    base = base_language(language)
+    return "arabic" if base in ARABIC_SCRIPT else "hebrew" if base in HEBREW_SCRIPT else "latin"
+
+
+def draw_cover(
+    path: Path,
+    lines: tuple[str, str, str],
+    language: str | None,
+    size: tuple[int, int],
+    colours: tuple[str, str, str, str],
+) -> None:
+    """The web cover's layout (title, subtitle, footer) for a book not in English, drawn
+    with Pillow: its text engine (Raqm) joins Arabic letters and sets them right to left,
+    which matplotlib, the English cover's, cannot."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    title, subtitle, footer = lines
+    ink, paper, muted, accent = colours
+    width, height = size
+    rtl = direction(language) == "rtl"
+    text_dir = "rtl" if rtl else "ltr"
+    lang = base_language(language)
+    heading_face, text_face = COVER_FACES[script(language)]
+    image = Image.new("RGB", size, paper)
+    draw = ImageDraw.Draw(image)
+    # The English cover's proportions (matplotlib's at 200 dpi), mirrored right to left.
+    margin, measure = round(width * 0.11), round(width * 0.78)
+    x = width - margin if rtl else margin
+    anchor = "ra" if rtl else "la"
+
+    def block(text: str, face: str, px: int, top: float, colour: str, *, leading: float) -> float:
+        font = ImageFont.truetype(str(FONTS / face), px, layout_engine=ImageFont.Layout.RAQM)
+        wrapped: list[str] = []
+        for word in text.split():
+            line = f"{wrapped[-1]} {word}" if wrapped else word
+            fits = draw.textlength(line, font=font, direction=text_dir, language=lang)
+            if wrapped and fits <= measure:
+                wrapped[-1] = line
+            else:
+                wrapped.append(word)
+        for line in wrapped:
+            draw.text(
+                (x, top), line, fill=colour, font=font, anchor=anchor,
+                direction=text_dir, language=lang,
+            )  # fmt: skip
+            top += px * leading
+        return top
+
+    def bar(top: float, bar_width: int, bar_height: float, colour: str) -> None:
+        left = width - margin - bar_width if rtl else margin
+        draw.rectangle((left, top, left + bar_width, top + bar_height), fill=colour)
+
+    bar(height * 0.192, round(width * 0.16), height * 0.008, accent)
+    below = block(title, heading_face, 111, height * 0.24, ink, leading=1.25)
+    if subtitle:
+        block(subtitle, text_face, 42, below + height * 0.03, muted, leading=1.4)
+    bar(height * 0.878, measure, max(2, height * 0.002), muted)
+    block(footer, text_face, 36, height * 0.91, ink, leading=1.3)
+    image.save(path, format="PNG")
+
+
 # -- Web pages -----------------------------------------------------------------------------
 
 _HTML_ROOT = re.compile(r"<html(?=[\s>])(?![^>]*\sdir=)")

@@ -202,3 +202,16 @@ def test_every_word_of_ours_has_an_arabic_translation() -> None:
         translated = {m.id for m in read_po(po) if m.id and m.string}
     assert len(used) > 20
     assert sorted(used - translated) == []
+
+
+def test_cover_is_drawn_for_the_script(arabic: Build) -> None:
+    """The Arabic cover is drawn with Raqm (joined, right to left), its alt text in Arabic."""
+    from PIL import Image
+
+    index = (arabic.out("html") / "index.html").read_text(encoding="utf-8")
+    assert 'alt="غلاف كتاب صغير. مدينة وسوقها القديم. دار الاختبار."' in index
+    cover = Image.open(arabic.out("html") / "_static" / "classbook-cover.png").convert("L")
+    title = cover.crop((0, 400, cover.width, 600))
+    ink = [x for x in range(cover.width) if title.crop((x, 0, x + 1, 200)).getextrema()[1] > 128]
+    # Flush right: the title ends at the right margin and leaves the left half bare.
+    assert ink and ink[-1] > cover.width * 0.85 and ink[0] > cover.width * 0.3, ink[:1]

@@ -34,6 +34,7 @@ epub_use_index = False
 epub_exclude_files = ["search.html", ".buildinfo", ".buildinfo.bak"]
 classbook_slug = "arabic"
 classbook_publisher = "دار الاختبار"
+classbook_subtitle = "مدينة وسوقها القديم"
 classbook_license = "CC BY 4.0"
 classbook_license_url = "https://creativecommons.org/licenses/by/4.0/"
 classbook_source_document = "_source/arabic.txt"
