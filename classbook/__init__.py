@@ -17,6 +17,7 @@ from classbook import (
     pagemap,
     register,
     safety,
+    scripts,
     timeline,
     web,
 )
@@ -88,6 +89,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     nodes.register(app)
     pagemap.setup(app)
     safety.setup(app)
+    scripts.setup(app)
     citations.setup(app)
     claimreview.setup(app)
     register.setup(app)

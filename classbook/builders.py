@@ -17,7 +17,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.display import progress_message
 
-from classbook import pagemap, render, reproducible, singlepage, translators
+from classbook import pagemap, render, reproducible, scripts, singlepage, translators
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -52,8 +52,22 @@ class ClassbookEpubBuilder(Epub3Builder):
         lang = html.escape(self.config.epub_language or self.config.language or "en")
         self.html_tag = (
             '<html xmlns="http://www.w3.org/1999/xhtml" '
-            f'xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}">'
+            f'xmlns:epub="http://www.idpf.org/2007/ops" lang="{lang}" xml:lang="{lang}"'
+            + (' dir="rtl">' if self.rtl else ">")
         )
+
+    @property
+    def rtl(self) -> bool:
+        """Whether the book is written right to left (from its language)."""
+        return scripts.direction(self.config.epub_language or self.config.language) == "rtl"
+
+    def content_metadata(self) -> dict[str, Any]:
+        metadata = super().content_metadata()
+        # Sphinx derives the spine's direction from epub_writing_mode (horizontal: ltr);
+        # a right-to-left book turns its pages the other way.
+        if self.rtl:
+            metadata["page_progression_direction"] = "rtl"
+        return metadata
 
     def get_theme_config(self) -> tuple[str, dict[str, Any]]:
         return self.config.epub_theme, self.config.epub_theme_options
@@ -137,11 +151,15 @@ class ClassbookEpubBuilder(Epub3Builder):
                 f'<li><a href="{self.get_target_uri(doc)}#page-{page}">{page}</a></li>'
                 for page, doc in pages.all_pages()
             )
+            label = html.escape(scripts.gettext("Pages"))
             page_list = (
-                '<nav epub:type="page-list" role="doc-pagelist" aria-label="Pages" '
+                f'<nav epub:type="page-list" role="doc-pagelist" aria-label="{label}" '
                 f'hidden="hidden"><ol>{items}</ol></nav>\n'
             )
             fixed = fixed.replace("</body>", page_list + "</body>", 1)
+        if self.rtl:
+            # Sphinx's nav template gives its root element a language but no direction.
+            fixed = re.sub(r"<html(?=\s)", '<html dir="rtl"', fixed, count=1)
         nav.write_text(fixed, encoding="utf-8")
 
 
@@ -188,7 +206,8 @@ class PrintMixin:
         return self.config.classbook_print_theme, {}
 
     def print_stylesheets(self) -> list[Path]:
-        return [THEMES / self.config.classbook_print_theme / "static" / "print.css"]
+        theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"
+        return [theme, *scripts.print_stylesheets(self)]  # type: ignore[arg-type]
 
     def print_job(self, html: Path, pdf: Path, paper: str) -> render.Job:
         """A render job with this builder's stylesheets, sandbox and progress label."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from classbook import pagemap
+from classbook import pagemap, scripts
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -74,12 +74,12 @@ def add_page_context(
         "publisher": config.classbook_publisher,
         "subtitle": config.classbook_subtitle,
         "description": config.classbook_description,
-        "edition_label": "Teacher edition" if app.tags.has("teacher") else "",
+        "edition_label": scripts.gettext("Teacher edition") if app.tags.has("teacher") else "",
         "license": config.classbook_license,
         "license_url": config.classbook_license_url,
         "base_url": config.html_baseurl,
         "build_date": date.isoformat(),
-        "build_date_text": date.strftime("%d %B %Y").lstrip("0"),
+        "build_date_text": scripts.format_date(date, config.language),
         "page_url": url,
         "attribution": " · ".join(
             part
@@ -87,7 +87,10 @@ def add_page_context(
                 config.project,
                 config.classbook_publisher,
                 url,
-                config.classbook_license and f"Our additions: {config.classbook_license}",
+                config.classbook_license
+                and scripts.gettext("Our additions: {license}").format(
+                    license=config.classbook_license
+                ),
             )
             if part
         ),
@@ -98,9 +101,15 @@ def add_page_context(
         pages = pagemap.page_map(app.builder)
         first, last = pages.pages.get(pagename, (0, 0)) if pages is not None else (0, 0)
         paper = app.config.classbook_page_numbers
-        facts["page_numbers_paper"] = {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
+        facts["page_numbers_paper"] = scripts.gettext(
+            {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
+        )
         facts["book_pages"] = (
-            "" if not first else f"page {first}" if first == last else f"pages {first}\u2013{last}"
+            ""
+            if not first
+            else scripts.gettext("page {page}").format(page=first)
+            if first == last
+            else scripts.gettext("pages {first}–{last}").format(first=first, last=last)
         )
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):

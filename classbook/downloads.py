@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.util import logging
 
 from classbook.builders import chapters, handout_name
+from classbook.scripts import gettext
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 #: Where the site keeps the files, so the links work on any static host.
 FOLDER = "downloads"
+#: Paper names, translated where they are printed.
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
 
 
@@ -36,10 +38,11 @@ def book_downloads(app: Sphinx) -> list[Download]:
     """The whole-book files: the EPUB and the book PDF in every paper size."""
     slug = app.config.classbook_slug
     epub = f"{app.config.epub_basename}.epub"
-    files = [Download("EPUB (e-readers)", "epub", epub, "epub", "book")]
+    files = [Download(gettext("EPUB (e-readers)"), "epub", epub, "epub", "book")]
     files += [
-        Download(f"Book PDF, {PAPER_LABELS[p]}", "pdf", f"{slug}-{p}.pdf", "pdf", "book")
+        Download(label, "pdf", f"{slug}-{p}.pdf", "pdf", "book")
         for p in app.config.classbook_paper_sizes
+        for label in [gettext("Book PDF, {paper}").format(paper=gettext(PAPER_LABELS[p]))]
     ]
     return files
 
@@ -49,7 +52,9 @@ def chapter_downloads(app: Sphinx) -> dict[str, list[Download]]:
     return {
         doc: [
             Download(
-                f"This chapter as a handout, {PAPER_LABELS[p]}",
+                gettext("This chapter as a handout, {paper}").format(
+                    paper=gettext(PAPER_LABELS[p])
+                ),
                 "handouts",
                 handout_name(number, doc, p),
                 "pdf",
@@ -87,7 +92,7 @@ def add_download_menu(
     buttons.append(
         {
             "type": "group",
-            "tooltip": "Download the book or this chapter",
+            "tooltip": gettext("Download the book or this chapter"),
             "icon": "fas fa-download",
             "label": "classbook-download-buttons",
             "buttons": [

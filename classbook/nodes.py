@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
+from classbook.scripts import gettext
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
@@ -41,7 +43,8 @@ def _depart_section(self: HTML5Translator, node: nodes.Element) -> None:
 
 def _visit_editor_note(self: HTML5Translator, node: editor_note) -> None:
     # An aside with role "note": screen readers announce it apart from the source's prose.
-    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": "Editor's note"}))
+    label = gettext("Editor's note")
+    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": label}))
 
 
 def _depart_aside(self: HTML5Translator, node: nodes.Element) -> None:

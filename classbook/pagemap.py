@@ -9,6 +9,7 @@ builder of the edition names the same paragraph the same way.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from sphinx.util import logging
 
 from classbook import render
 from classbook.pagestarts import PREFIX
+from classbook.scripts import gettext
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -190,9 +192,11 @@ def visit_pagebreak(self: HTML5Translator, node: pagebreak) -> None:
             f'aria-label="{page}"></span>'
         )
     else:
+        label = html.escape(gettext("Page {page}").format(page=page))
+        short = html.escape(gettext("p."))
         self.body.append(
             f'<span class="classbook-page" role="doc-pagebreak" id="page-{page}" '
-            f'aria-label="Page {page}">p.&#160;{page}</span>'
+            f'aria-label="{label}">{short}&#160;{page}</span>'
         )
     raise nodes.SkipNode
 

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from classbook import translators
+from classbook import scripts, translators
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -69,7 +69,8 @@ def _bar(fig: Any, x: float, y: float, w: float, h: float, *, colour: str = ACCE
 def cover_alt(app: Sphinx) -> str:
     """The cover's text alternative: what it says."""
     config = app.config
-    parts = [f"Cover of {config.project}", config.classbook_subtitle, config.classbook_publisher]
+    cover_of = scripts.gettext("Cover of {title}").format(title=config.project)
+    parts = [cover_of, config.classbook_subtitle, config.classbook_publisher]
     return ". ".join(part.rstrip(".") for part in parts if part) + "."
 
 
@@ -80,9 +81,14 @@ def make_cover(app: Sphinx) -> None:
     static = Path(app.outdir, "_static")
     static.mkdir(parents=True, exist_ok=True)
     config = app.config
-    edition = "Teacher edition" if app.tags.has("teacher") else ""
+    edition = scripts.gettext("Teacher edition") if app.tags.has("teacher") else ""
     footer = " · ".join(part for part in (config.classbook_publisher, edition) if part)
-    draw_cover(static / COVER, config.project, config.classbook_subtitle, footer)
+    if scripts.is_english(config.language):
+        draw_cover(static / COVER, config.project, config.classbook_subtitle, footer)
+    else:
+        lines = (config.project, config.classbook_subtitle, footer)
+        colours = (INK, PAPER, MUTED, ACCENT)
+        scripts.draw_cover(static / COVER, lines, config.language, COVER_SIZE, colours)
 
 
 def configure_builder(app: Sphinx) -> None:
