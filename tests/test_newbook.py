@@ -376,3 +376,21 @@ def test_an_image_without_alt_text_fails_the_build_naming_it(
     lines = chapter.read_text().splitlines()
     line = next(n for n, text in enumerate(lines, 1) if "![](" in text)
     assert re.search(rf"{chapter.name}:{line}: WARNING: image \S+ has no alt text", done.stderr)
+
+
+def test_an_arabic_book_builds_right_to_left_from_its_own_command(tmp_path: Path) -> None:
+    source = tmp_path / "arabic.txt"
+    source.write_text(
+        "المدينة القديمة\nكانت المدينة مزدحمة بالناس في الصباح.\n"
+        "السوق\nفي السوق باع التجار الخبز والزيتون.\n",
+        encoding="utf-8",
+    )
+    project = tmp_path / "book"
+    assert new_book(source, project, "--language", "ar", "--title", "كتاب المدينة").returncode == 0
+    done = run_classbook(project, "build", "-q", "all", epoch=0)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr
+    page = (project / "_build" / "html" / "chapters").glob("01-*.html")
+    assert '<html dir="rtl" lang="ar"' in next(page).read_text(encoding="utf-8")
+    findings = verify.verify(project / "book", project, project / "_build")
+    assert all(f.ok for f in findings), findings

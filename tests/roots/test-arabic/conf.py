@@ -1,11 +1,5 @@
 """A tiny book in Arabic: right-to-left pages, an Arabic face and our words in Arabic."""
 
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).parents[3]
-sys.path.insert(0, str(REPO))
-
 project = "كتاب صغير"
 author = "محررو الاختبار"
 copyright = "2026, محررو الاختبار"
@@ -15,7 +9,6 @@ html_baseurl = "https://example.org/arabic/"
 extensions = ["myst_parser", "classbook"]
 exclude_patterns = ["_build", "_source"]
 smartquotes = False
-templates_path = [str(REPO / "classbook" / "templates")]
 html_theme = "sphinx_book_theme"
 html_copy_source = False
 html_show_sourcelink = False
