@@ -101,8 +101,13 @@ class ClassbookEpubBuilder(Epub3Builder):
             ET.SubElement(metadata, f"{{{ns}}}meta", property=prop).text = value
         if (pages := pagemap.page_map(self)) is not None:
             # The print edition whose page numbers the markers and the page list carry.
-            source = ET.SubElement(metadata, "{http://purl.org/dc/elements/1.1/}source")
+            source = ET.SubElement(
+                metadata, "{http://purl.org/dc/elements/1.1/}source", id="print-source"
+            )
             source.text = pages.source
+            # EPUB 3: this source is where the pagination comes from (Ace: epub-pagesource).
+            refine = {"refines": "#print-source", "property": "source-of"}
+            ET.SubElement(metadata, f"{{{ns}}}meta", refine).text = "pagination"
         ET.indent(tree, space="  ")
         tree.write(opf, encoding="UTF-8", xml_declaration=True)
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx import addnodes
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from classbook import render
@@ -128,27 +127,21 @@ def _build(builder: Builder, result: render.Result, paper: str) -> PageMap:
     return pages
 
 
-class PageMarkers(SphinxPostTransform):
+def add_markers(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Put a page marker where each page of the reference layout begins (EPUB, web)."""
-
-    builders = ("epub", "html")
-    default_priority = 900
-
-    def run(self, **kwargs: Any) -> None:
-        pages = page_map(self.app.builder)
-        if pages is None:
-            return
-        docname = self.env.docname
-        blocks = {
-            node["classbook_block"]: node
-            for node in self.document.findall(
-                lambda n: "classbook_block" in getattr(n, "attributes", {})
-            )
-        }
-        for number, chars, _words, page in pages.starts.get(docname, []):
-            node = blocks.get(number)
-            if node is not None:
-                _insert(node, chars, page)
+    if app.builder.name not in {"epub", "html"}:
+        return
+    pages = page_map(app.builder)
+    if pages is None:
+        return
+    blocks = {
+        node["classbook_block"]: node
+        for node in doctree.findall(nodes.Element)
+        if "classbook_block" in node.attributes
+    }
+    for number, chars, _words, page in pages.starts.get(docname, []):
+        if (node := blocks.get(number)) is not None:
+            _insert(node, chars, page)
 
 
 def _insert(block: nodes.Element, chars: int, page: int) -> None:
@@ -246,4 +239,4 @@ def setup(app: Sphinx) -> None:
         texinfo=(skip, None),
     )
     app.connect("doctree-read", number_blocks)
-    app.add_post_transform(PageMarkers)
+    app.connect("doctree-resolved", add_markers)

@@ -42,6 +42,8 @@ def page_starts(document: Any) -> list[dict[str, Any]]:
                 continue
             if "::" in (box.element_tag or ""):
                 continue  # ::before, ::marker, footnote calls: the theme's, not the text
+            if box.element_tag in {"thead", "tfoot"}:
+                continue  # repeated on every page a table spans: never where a page begins
             element = box.element
             classes = element.get("class", "") if hasattr(element, "get") else ""
             marked = [name for name in classes.split() if name.startswith(PREFIX)]

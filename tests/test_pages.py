@@ -132,7 +132,9 @@ def test_the_epub_has_a_page_list_and_names_its_print_source(book: Build) -> Non
     for number, href in entries:  # every entry resolves to its marker
         name, fragment = href.split("#")
         assert f'id="{fragment}"' in docs[name] and fragment == f"page-{number}"
-    assert "<dc:source>The Homs Massacre, February 2012, print edition (A4 PDF)</dc:source>" in opf
+    source = "The Homs Massacre, February 2012, print edition (A4 PDF)"
+    assert f'<dc:source id="print-source">{source}</dc:source>' in opf
+    assert '<meta refines="#print-source" property="source-of">pagination</meta>' in opf
     for feature in ("printPageNumbers", "pageBreakMarkers", "pageNavigation"):
         assert f'property="schema:accessibilityFeature">{feature}<' in opf
 
