@@ -160,18 +160,17 @@ class _Repair:
         self.join_pages(root)
         reachable = {element.objgen for element in self.elements(root)}
         self.artifacts(reachable)
-        for element in list(self.elements(root)):
-            self.merge_nested_links(element, inside_link=False)
+        self.merge_nested_links(root, inside_link=False)
         for element in list(self.elements(root)):
             if element.S == "/LI":
                 self.list_item(element)
             elif element.S == "/TH":
                 self.header_scope(element)
+            elif element.S == "/TD":
+                self.header_references(element)
         self.drop_empty(root)
-        tree = root.ParentTree
-        tree.Nums = Array(
-            [item for key in sorted(self.parents) for item in (key, self.parents[key])]
-        )
+        nums = [item for key in sorted(self.parents) for item in (key, self.parents[key])]
+        root.ParentTree.Nums = Array(nums)
 
     # -- Walking ---------------------------------------------------------------------------
 
@@ -244,7 +243,13 @@ class _Repair:
         attributes = cell.get("/A")
         if not isinstance(attributes, Dictionary) or "/Headers" not in attributes:
             return
-        ids = [self.header_ids.get(str(ref), ref) for ref in attributes.Headers]
+        ids = []
+        for ref in attributes.Headers:
+            target = ref
+            # Pages join from the last back: a header repeats one that repeats the first.
+            while str(target) in self.header_ids:
+                target = self.header_ids[str(target)]
+            ids.append(target)
         attributes.Headers = Array(list(dict.fromkeys(ids)))
 
     # -- Links -----------------------------------------------------------------------------
@@ -267,7 +272,7 @@ class _Repair:
         leader) an annotation of its own for the same target, tagged in that box's element:
         the outer Link's annotation already covers them.
         """
-        is_link = element.S == "/Link"
+        is_link = element.get("/S") == "/Link"
         new: list[Any] = []
         changed = False
         for kid in kids(element):
