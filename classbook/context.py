@@ -34,10 +34,15 @@ def page_url(app: Sphinx, docname: str) -> str:
 
 @cache
 def qr_svg(url: str) -> str:
-    """A QR code for ``url`` as inline SVG (vector, so it prints sharply at any size)."""
+    """A QR code for ``url`` as inline SVG (vector, so it prints sharply at any size).
+
+    Its ``<title>`` is the alternative text: WeasyPrint takes a Figure's /Alt from an inline
+    SVG's title, never from the ARIA label of the element around it.
+    """
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=4, border=0, omitsize=False)
+    code = segno.make(url, error="m")
+    return code.svg_inline(scale=4, border=0, omitsize=False, title=f"QR code linking to {url}")
 
 
 def content_note(builder: StandaloneHTMLBuilder) -> str:

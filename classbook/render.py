@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from classbook import pdfua
 from classbook.pagestarts import page_starts
 from classbook.rendercache import RenderCache
 
@@ -166,6 +167,8 @@ class _Renderer:
             job.pdf.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename: a reader never sees half a PDF.
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
+            # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (classbook/pdfua.py).
+            pdfua.repair(partial, pdfua.link_texts(document), pdfua.continuations(document))
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
             result.page_starts = page_starts(document)

@@ -18,15 +18,17 @@ FORMAT = "classbook-render-cache-2"
 
 
 def _pipeline_version() -> str:
-    """What of the pipeline shapes a PDF: WeasyPrint's and pydyf's versions, ours, and the
-    renderer's own code (a change to it without a release still misses)."""
+    """What of the pipeline shapes a PDF: WeasyPrint's, pydyf's and pikepdf's versions, ours,
+    and the code of the renderer and its PDF/UA repair (a change without a release still
+    misses)."""
     from importlib.metadata import version
 
     import classbook
-    from classbook import render
+    from classbook import pdfua, render
 
-    code = hashlib.sha256(Path(render.__file__).read_bytes()).hexdigest()
-    return "|".join([FORMAT, version("weasyprint"), version("pydyf"), classbook.__version__, code])
+    code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in (render, pdfua)]
+    versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
+    return "|".join([FORMAT, *versions, classbook.__version__, *code])
 
 
 class RenderCache:
