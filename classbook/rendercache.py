@@ -19,14 +19,15 @@ FORMAT = "classbook-render-cache-2"
 
 def _pipeline_version() -> str:
     """What of the pipeline shapes a PDF: WeasyPrint's, pydyf's and pikepdf's versions, ours,
-    and the code of the renderer and its PDF/UA repair (a change without a release still
-    misses)."""
+    and the code of the renderer, its PDF/UA repair and its page-start report (a change
+    without a release still misses)."""
     from importlib.metadata import version
 
     import classbook
-    from classbook import pdfua, render
+    from classbook import pagestarts, pdfua, render
 
-    code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in (render, pdfua)]
+    modules = (render, pdfua, pagestarts)
+    code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules]
     versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
     return "|".join([FORMAT, *versions, classbook.__version__, *code])
 
