@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BUILD  := _build
-# One process builds every output named (classbook/orchestrator.py): a Sphinx read per
+# One process builds every output named (classbook/publish/orchestrator.py): a Sphinx read per
 # edition (student; teacher with -t teacher), every builder over it, one WeasyPrint pool and
 # render cache for all PDFs, then each changed output is swapped into $(BUILD)/<output>
 # atomically; nothing is published unless everything succeeded. The Sphinx command shape
@@ -45,7 +45,7 @@ handouts: $(STAMP) ## One PDF handout per chapter -> _build/handouts/
 html: $(STAMP) ## Web site with the other outputs as downloads (builds them too) -> _build/html/
 	$(BUILD_CMD) html
 
-# -- Teachers: assignment packets and the teacher edition (classbook/packets.py) ---------
+# -- Teachers: assignment packets and the teacher edition (classbook/builders/packets.py) ---------
 .PHONY: packets packet teacher
 
 packets: $(STAMP) ## Assignment packets from book/assignments/*.yml -> _build/packets/

@@ -43,7 +43,7 @@ bibtex_default_style = "plain"
 bibtex_reference_style = "label"
 
 # -- Web site (sphinx-book-theme) ------------------------------------------------
-# Sitemap, 404 page and Open Graph tags come from well-kept extensions; classbook/web.py
+# Sitemap, 404 page and Open Graph tags come from well-kept extensions; classbook/builders/web.py
 # adds the generated cover, the landing page and the theme's accessibility fixes.
 extensions += ["sphinx_sitemap", "notfound.extension", "sphinxext.opengraph"]
 html_theme = "sphinx_book_theme"
@@ -81,7 +81,7 @@ sitemap_url_scheme = "{link}"
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 notfound_urls_prefix = urlsplit(html_baseurl).path
 ogp_site_url = html_baseurl
-ogp_image = "_static/classbook-cover.png"  # made by classbook/web.py at build time
+ogp_image = "_static/classbook-cover.png"  # made by classbook/builders/web.py at build time
 ogp_image_alt = f"Cover of {project}"
 ogp_social_cards = {"enable": False}
 
@@ -99,7 +99,7 @@ epub_show_urls = "footnote"
 epub_exclude_files = ["search.html", ".buildinfo", ".buildinfo.bak"]
 epub_basename = "homs-massacre"
 epub_use_index = False
-# The cover is drawn from the title at build time (classbook/web.py), as for the web site.
+# The cover is drawn from the title at build time (classbook/builders/web.py), as for the web site.
 epub_cover = ("_static/classbook-cover.png", "epub-cover.html")
 
 # -- Classbook (the local pipeline) ---------------------------------------------

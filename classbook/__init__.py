@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from sphinx.config import ENUM
 
-from classbook import (
+from classbook.builders import context, web
+from classbook.ext import (
     checks,
     citations,
     claimreview,
-    context,
     directives,
     nodes,
     pagemap,
@@ -19,7 +19,6 @@ from classbook import (
     safety,
     scripts,
     timeline,
-    web,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +106,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from classbook import builders
 
     builders.register(app)
-    from classbook import downloads
+    from classbook.builders import downloads
 
     downloads.setup(app)
     from classbook import packets  # needs the builders above

@@ -6,7 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from classbook import machine, orchestrator, packets, publish, scaffold, verify
+from classbook import machine, publish
+from classbook.builders import packets
+from classbook.publish import orchestrator, verify
+from classbook.sources import scaffold
 
 
 def main(argv: Sequence[str] | None = None) -> int:

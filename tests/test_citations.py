@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOTS
 from helpers import run_classbook
 
-from classbook.citations import problem
+from classbook.ext.citations import problem
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = ["citation-unknown-key", "citation-broken-key-list", "citation-empty-role"]

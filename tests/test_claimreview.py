@@ -11,7 +11,7 @@ import yaml
 from bs4 import BeautifulSoup
 from helpers import ROOT, SLUG, epub_documents
 
-from classbook.models import VERDICTS
+from classbook.ext.models import VERDICTS
 
 REQUIRED = ("@context", "@type", "url", "claimReviewed", "author", "datePublished", "reviewRating")
 

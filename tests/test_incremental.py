@@ -21,7 +21,7 @@ from conftest import ROOT, ROOTS
 from helpers import replace_once, run_classbook
 
 from classbook import render
-from classbook.rendercache import RenderCache
+from classbook.render.cache import RenderCache
 
 EPOCH = "1700000000"
 ASSIGNMENT = "title: Week 1\nchapters: [last]\npaper: both\n"

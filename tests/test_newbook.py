@@ -15,8 +15,8 @@ import yaml
 from conftest import ROOT
 from helpers import SOURCE, pdf_pages, run_classbook
 
-from classbook import scaffold, verify
-from classbook.sources import read
+from classbook.publish import verify
+from classbook.sources import read, scaffold
 from classbook.sources.text import MAX_HEADING_CHARS
 
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n", re.S)

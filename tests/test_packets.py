@@ -19,8 +19,8 @@ from conftest import ROOT, sphinx
 from helpers import fold, pdf_pages
 from pypdf import PdfReader
 
-from classbook import packets
-from classbook.packets import Chapter, read_assignment
+from classbook.builders import packets
+from classbook.builders.packets import Chapter, read_assignment
 
 BOOK = ROOT / "book"
 ASSIGNMENTS = sorted((BOOK / "assignments").glob("*.yml"))

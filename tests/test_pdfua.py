@@ -13,7 +13,8 @@ import pikepdf
 import pytest
 from weasyprint import HTML
 
-from classbook import pdfua, render
+from classbook import render
+from classbook.render import pdfua
 
 #: The folders of a build that hold the PDFs we publish.
 PUBLISHED = ("pdf", "handouts", "packets")

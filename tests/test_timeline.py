@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import epub_documents, pdf_text, replace_once
 
-from classbook import timeline, yamldata
+from classbook.ext import timeline, yamldata
 
 EVENTS = ROOT / "book" / "_data" / "timeline.yml"
 MINI_LABELS = ("Early mini event", "Date in the source", "Report published")

@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from helpers import ROOT
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from classbook import register
+from classbook.ext import register
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 });
 
-/* Print page numbers (classbook/pagemap.py writes window.classbookPages: page -> [address,
+/* Print page numbers (classbook/ext/pagemap.py writes window.classbookPages: page -> [address,
  * chapter]): "#page-12" on any page of the site goes to the chapter where page 12 begins,
  * and a search for "12", "p. 12" or "page 12" offers that page first. */
 document.addEventListener("DOMContentLoaded", () => {

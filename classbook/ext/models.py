@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from classbook import yamldata
+from classbook.ext import yamldata
 from classbook.sources import normalise
 
 #: The verdict scale: one word per claim, printed as a word, never as a colour alone.

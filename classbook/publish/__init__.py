@@ -1,6 +1,6 @@
 """Publishing: the build lock, atomic swaps of output folders, reproducible dates and ``dist/``.
 
-The orchestrator (classbook/orchestrator.py) builds in a work area and swaps each changed
+The orchestrator (classbook/publish/orchestrator.py) builds in a work area and swaps each changed
 output into ``_build/<output>`` with :func:`swap`; :func:`build_lock` (``_build/.lock``) keeps
 two builds from writing the same folders at once.
 
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from classbook import reproducible
+from classbook.publish import reproducible
 
 #: Files Sphinx keeps for its incremental builds: not part of what is published.
 BOOKKEEPING = frozenset({".buildinfo", ".buildinfo.bak"})

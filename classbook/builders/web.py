@@ -11,7 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from classbook import scripts, translators
+from classbook.builders import translators
+from classbook.ext import scripts
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -24,8 +25,8 @@ COVER_SIZE = (1200, 1800)
 WEB_BUILDERS = frozenset({"html", "dirhtml"})
 COVER_BUILDERS = WEB_BUILDERS | {"epub"}
 
-STATIC = Path(__file__).parent / "static"
-FONTS = Path(__file__).parent / "themes" / "print" / "static" / "fonts"
+STATIC = Path(__file__).parents[1] / "static"
+FONTS = Path(__file__).parents[1] / "themes" / "print" / "static" / "fonts"
 #: Cover colours: light text on a dark slate ground (contrast above 12:1).
 INK, PAPER, MUTED, ACCENT = "#f7f3ea", "#1d2833", "#c8d2dc", "#c9772b"
 

@@ -30,7 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from classbook import publish, render
-from classbook.rendercache import RenderCache
+from classbook.render.cache import RenderCache
 
 #: Published outputs in build order; the site publishes the others as downloads.
 OUTPUTS = ("epub", "pdf", "handouts", "packets", "html")
@@ -175,7 +175,7 @@ class Build:
     @functools.cached_property
     def pipeline(self) -> str:
         """The digest of the pipeline's own code, templates, themes and fonts."""
-        return _tree_digest(Path(__file__).parent, [])
+        return _tree_digest(Path(__file__).parents[1], [])
 
     def fingerprint(self, edition: str) -> str:
         """What Sphinx does not see change but every page shows: the edition's date, the

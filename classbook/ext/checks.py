@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
-from classbook.directives import is_plain_text
+from classbook.ext.directives import is_plain_text
 from classbook.sources import Section, SourceError, normalise, read_source
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook import models, register
-from classbook import nodes as cb_nodes
+from classbook.ext import models, register
+from classbook.ext import nodes as cb_nodes
 
 if TYPE_CHECKING:
     from docutils.nodes import Node

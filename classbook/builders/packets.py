@@ -43,9 +43,9 @@ from sphinx.util import logging
 from sphinx.util.display import progress_message
 from sphinx.util.osutil import relative_uri
 
-from classbook import context, singlepage, yamldata
-from classbook import nodes as cb_nodes
-from classbook.builders import HandoutBuilder, PrintMixin, chapters
+from classbook.builders import HandoutBuilder, PrintMixin, chapters, context, singlepage
+from classbook.ext import nodes as cb_nodes
+from classbook.ext import yamldata
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -60,8 +60,8 @@ WORDS_PER_MINUTE = 200
 #: Writing lines under each question on the response sheet.
 ANSWER_LINES = 4
 #: Templates of the packet (print) and of the assignment's web page.
-TEMPLATES = Path(__file__).parent / "templates"
-STYLESHEET = Path(__file__).with_name("packets.css")
+TEMPLATES = Path(__file__).parents[1] / "templates"
+STYLESHEET = Path(__file__).parents[1] / "packets.css"
 #: Folder of the packets builder's own HTML, inside its output folder.
 WORKDIR = "_packets"
 #: Folder of the site's assignment pages, and where the site keeps downloads.

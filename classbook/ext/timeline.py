@@ -28,8 +28,8 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from classbook import yamldata
-from classbook.register import (
+from classbook.ext import yamldata
+from classbook.ext.register import (
     call_role,
     data_path,
     known_keys,
@@ -51,7 +51,7 @@ GAP = timedelta(days=180)
 #: Days of margin either side of the events in each panel, and a panel's narrowest span.
 PAD_DAYS, MIN_DAYS = 12, 40
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FONTS = Path(__file__).parent / "themes" / "print" / "static" / "fonts"
+_FONTS = Path(__file__).parents[1] / "themes" / "print" / "static" / "fonts"
 #: Chart geometry, in inches: the print text block is 170 mm wide.
 WIDTH, ROW, TOP, BOTTOM = 6.6, 0.27, 0.42, 0.68
 FONT_SIZE = 8.5

@@ -24,7 +24,8 @@ def _pipeline_version() -> str:
     from importlib.metadata import version
 
     import classbook
-    from classbook import pagestarts, pdfua, render
+    from classbook import render
+    from classbook.render import pagestarts, pdfua
 
     modules = (render, pdfua, pagestarts)
     code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from classbook import pagemap, scripts
+from classbook.ext import pagemap, scripts
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from classbook import verify
+from classbook.publish import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from classbook import pdfua
-from classbook.pagestarts import page_starts
-from classbook.rendercache import RenderCache
+from classbook.render import pdfua
+from classbook.render.cache import RenderCache
+from classbook.render.pagestarts import page_starts
 
 #: CSS page sizes by the paper names used in configuration and file names.
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -167,7 +167,7 @@ class _Renderer:
             job.pdf.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename: a reader never sees half a PDF.
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
-            # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (classbook/pdfua.py).
+            # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (classbook/render/pdfua.py).
             pdfua.repair(partial, pdfua.link_texts(document), pdfua.continuations(document))
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)

@@ -18,8 +18,8 @@ from sphinx import addnodes
 from sphinx.util import logging
 
 from classbook import render
-from classbook.pagestarts import PREFIX
-from classbook.scripts import gettext
+from classbook.ext.scripts import gettext
+from classbook.render.pagestarts import PREFIX
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -57,7 +57,7 @@ def number_blocks(app: Sphinx, doctree: nodes.document) -> None:
 
 def mark_print_blocks(tree: nodes.document, root_doc: str) -> None:
     """Give each numbered block of the assembled print book its class (bookpdf only)."""
-    from classbook.singlepage import _own_nodes
+    from classbook.builders.singlepage import _own_nodes
 
     for start in [tree, *tree.findall(addnodes.start_of_file)]:
         docname = start.get("docname", root_doc)

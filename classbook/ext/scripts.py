@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 
 #: The message catalog of the pipeline's own words (classbook/locale/<lang>/LC_MESSAGES).
 CATALOG = "classbook"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parents[1] / "locale"
 #: Languages written right to left (ISO 639 codes; a region such as ``ar_SY`` is ignored).
 RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
 #: The digits a language prints page and chapter numbers with (a CSS counter style);
 #: every other language prints 0–9.
 COUNTER_STYLES = {"ar": "arabic-indic", "fa": "persian", "ps": "persian"}
 #: The print theme's stylesheet for books not in English: fonts and direction by language.
-SCRIPTS_CSS = Path(__file__).parent / "themes" / "print" / "static" / "scripts.css"
+SCRIPTS_CSS = Path(__file__).parents[1] / "themes" / "print" / "static" / "scripts.css"
 #: The generated stylesheet of a print build with the words CSS prints (in its outdir).
 LANGUAGE_CSS = "classbook-language.css"
 
@@ -86,7 +86,7 @@ class TranslateDirectiveWords(SphinxTransform):
         if is_english(self.config.language):
             return
         # Imported here: classbook.nodes imports this module for its own words.
-        from classbook import nodes as cb_nodes
+        from classbook.ext import nodes as cb_nodes
 
         editorial = (cb_nodes.editorial, cb_nodes.editor_note)
         for block in self.document.findall(lambda node: isinstance(node, editorial)):
@@ -171,7 +171,7 @@ def print_stylesheets(builder: Builder) -> list[Path]:
 
 # -- The cover ----------------------------------------------------------------------------
 
-FONTS = Path(__file__).parent / "themes" / "print" / "static" / "fonts"
+FONTS = Path(__file__).parents[1] / "themes" / "print" / "static" / "fonts"
 #: The cover's faces (title, other lines) by script.
 COVER_FACES = {
     "arabic": ("NotoNaskhArabic-Bold.ttf", "NotoSansArabic-Regular.ttf"),

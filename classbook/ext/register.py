@@ -1,6 +1,6 @@
 """The claims register: each checked claim of the source, what the record shows, sources.
 
-The data file (``classbook_claims_file``) is a YAML list of :class:`classbook.models.Claim`
+The data file (``classbook_claims_file``) is a YAML list of :class:`classbook.ext.models.Claim`
 entries: the claim, what the record shows, a verdict and, for every source its editor's
 note cites, a short verbatim quote with where it stands and where and when we read it. The
 ``{claims-register}`` directive renders it as a table (the teacher edition adds the quotes).
@@ -21,7 +21,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook import models, yamldata
+from classbook.ext import models, yamldata
 from classbook.sources import normalise
 
 if TYPE_CHECKING:

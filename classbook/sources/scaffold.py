@@ -18,7 +18,7 @@ import classbook
 from classbook.publish import report, say
 from classbook.sources import Document, Section, SourceError, read
 
-SKELETON = Path(__file__).parent / "scaffold"
+SKELETON = Path(__file__).parent / "skeleton"
 #: Words of a heading kept in its chapter's file name.
 FILE_NAME_WORDS = 5
 

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from classbook import context, register
+from classbook.builders import context
+from classbook.ext import register
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

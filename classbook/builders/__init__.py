@@ -17,14 +17,17 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.display import progress_message
 
-from classbook import pagemap, render, reproducible, scripts, singlepage, translators
+from classbook import render
+from classbook.builders import singlepage, translators
+from classbook.ext import pagemap, scripts
+from classbook.publish import reproducible
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 logger = logging.getLogger(__name__)
 
-THEMES = Path(__file__).parent / "themes"
+THEMES = Path(__file__).parents[1] / "themes"
 
 
 class ClassbookError(SphinxError):

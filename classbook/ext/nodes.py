@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 
-from classbook.scripts import gettext
+from classbook.ext.scripts import gettext
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.util import logging
 
 from classbook.builders import chapters, handout_name
-from classbook.scripts import gettext
+from classbook.ext.scripts import gettext
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

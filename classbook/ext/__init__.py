@@ -1,0 +1,1 @@
+"""The Sphinx extension proper: MyST markup, checks and data of a classroom book."""
