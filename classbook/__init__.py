@@ -109,7 +109,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     from classbook.builders import downloads
 
     downloads.setup(app)
-    from classbook import packets  # needs the builders above
+    from classbook.builders import packets  # needs the builders above
 
     packets.setup(app)
     web.setup(app)

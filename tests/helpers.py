@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import zipfile
@@ -13,22 +12,11 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from classbook.publish.verify import fold  # the fold `make verify` uses
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "book" / "_source" / "homs-massacre.txt"
 SLUG = "homs-massacre"
-
-
-def fold(text: str) -> str:
-    """Fold whitespace; a line break after a hyphen joins the word halves (line-break
-    hyphenation), so "far-\\nreaching" reads "far-reaching"."""
-    text = text.replace("\u00ad", "")
-    # WeasyPrint breaks words with U+2010 when it hyphenates; a real hyphen is "-".
-    text = re.sub(r"\u2010[ \t]*\n\s*", "", text)
-    text = re.sub(r"-[ \t]*\n\s*", "-", text)
-    # A line may break before or after a dash where the text has no space.
-    text = re.sub(r"[ \t]*\n\s*(?=[\u2014\u2013])", "", text)
-    text = re.sub(r"(?<=[\u2014\u2013])[ \t]*\n\s*", "", text)
-    return " ".join(text.split())
 
 
 def html_text(path: Path, selector: str = "main, article, body") -> str:
