@@ -167,7 +167,7 @@ class _Renderer:
             job.pdf.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename: a reader never sees half a PDF.
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
-            # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (classbook/render/pdfua.py).
+            # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (render/pdfua.py).
             pdfua.repair(partial, pdfua.link_texts(document), pdfua.continuations(document))
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
