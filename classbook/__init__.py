@@ -62,6 +62,28 @@ def _add_templates(app: Sphinx, config: Config) -> None:
         config.templates_path.append(str(TEMPLATES))
 
 
+def _check_config(app: Sphinx, config: Config) -> None:
+    # A typo in conf.py must be named there, not fail inside a WeasyPrint worker later.
+    from sphinx.errors import ConfigError
+
+    from classbook.render import PAPER_SIZES
+
+    papers = list(config.classbook_paper_sizes)
+    unknown = [paper for paper in papers if paper not in PAPER_SIZES]
+    if not papers or unknown:
+        raise ConfigError(
+            f"conf.py: classbook_paper_sizes = {papers!r}: give one or more of "
+            f"{', '.join(map(repr, PAPER_SIZES))}"
+        )
+    numbers = config.classbook_page_numbers
+    if numbers and numbers not in papers:
+        raise ConfigError(
+            f"conf.py: classbook_page_numbers = {numbers!r} is not one of classbook_paper_sizes "
+            f"({', '.join(map(repr, papers))}); name the paper whose page numbers the EPUB and "
+            "the web site carry, or '' for none"
+        )
+
+
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
     checks.check_source_fidelity(app, env)
     checks.check_claims(app, env)
@@ -97,6 +119,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         app.add_directive(name, directive)
 
     app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _check_config)
     app.connect("env-before-read-docs", _init_stores)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -441,3 +441,26 @@ def test_render_timeout_names_the_document(tmp_path: Path) -> None:
     # Start-up is not counted, and the worker is stopped, not waited for.
     assert time.monotonic() - started < 60
     assert not (tmp_path / "endless.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("classbook_paper_sizes=a3", "classbook_paper_sizes = ['a3']: give one or more of"),
+        ("classbook_page_numbers=a5", "classbook_page_numbers = 'a5' is not one of"),
+    ],
+)
+def test_a_paper_typo_in_the_configuration_is_named_and_nothing_is_lost(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capfd, setting: str, named: str
+) -> None:
+    before = snapshot(project / "_build" / "epub")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    capfd.readouterr()
+    status = cli.main(
+        ["build", "--source-dir", "mini", "--conf-dir", "mini", "-D", setting, "epub"]
+    )
+    output = "".join(capfd.readouterr())
+    assert status != 0
+    assert f"conf.py: {named}" in output and "Traceback" not in output, output
+    assert snapshot(project / "_build" / "epub") == before
