@@ -7,7 +7,10 @@ tree, the PDF pages laid out and the layout floor. The naive pipeline is the one
 project had before its orchestrator: a ``sphinx-build`` per output into an empty folder,
 each builder with WeasyPrint workers of its own, nothing cached. (The web theme's HTML and
 CSS fed to WeasyPrint does not finish one chapter page in 300 s on this stack, so it is
-no baseline.) Prints a table with the ratios and writes ``_build/bench/latest.json``.
+no baseline.) For the synthetic books it also times the book PDF alone (student
+edition, A4) against sphinx-simplepdf's, installed into a throwaway environment of its own
+(``_build/bench/simplepdf-venv``; it is not a dependency of the project). Prints a table
+with the ratios and writes ``_build/bench/latest.json``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The peer the book PDF is compared with (issue: chunked book PDF), and where it lives.
+SIMPLEPDF = "sphinx-simplepdf==1.7.0"
+SIMPLEPDF_VENV = ROOT / "_build" / "bench" / "simplepdf-venv"
 WORDS = [
     "the",
     "city",
@@ -215,10 +222,17 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def measure(commands: list[list[str]], cwd: Path) -> tuple[float, float, str]:
-    """Run ``commands`` one after the other; wall seconds, peak tree RSS (MB), stderr."""
+def measure(
+    commands: list[list[str]], cwd: Path, *, bin_dir: Path | None = None
+) -> tuple[float, float, str]:
+    """Run ``commands`` one after the other; wall seconds, peak tree RSS (MB), stderr.
+
+    ``bin_dir`` goes first on PATH (sphinx-simplepdf runs its environment's ``weasyprint``).
+    """
     peak, err = 0, []
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000"}
+    if bin_dir is not None:
+        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     started = time.perf_counter()
     for command in commands:
         process = subprocess.Popen(
@@ -243,26 +257,30 @@ class Record:
 
     book: str
     pipeline: str
-    cold_s: float
-    noop_s: float
-    edit_s: float
-    peak_rss_mb: float
-    floor_s: float | None
-    pages: int
-    pdfs_rendered_noop: int
-    pdfs_rendered_edit: int
+    # None for a pipeline that makes only the book PDF (sphinx-simplepdf).
+    cold_s: float | None = None
+    noop_s: float | None = None
+    edit_s: float | None = None
+    peak_rss_mb: float | None = None
+    floor_s: float | None = None
+    pages: int = 0
+    pdfs_rendered_noop: int | None = None
+    pdfs_rendered_edit: int | None = None
     html_s: float | None = None
     html_basic_s: float | None = None
+    #: The book PDF alone (student edition, A4), cold: wall seconds and peak tree RSS.
+    pdf_s: float | None = None
+    pdf_peak_rss_mb: float | None = None
 
 
 def _pages(folder: Path) -> int:
+    return _count_pages(p for p in folder.glob("[!.]*/*.pdf") if p.parent.name != "downloads")
+
+
+def _count_pages(pdfs: Iterable[Path]) -> int:
     from pypdf import PdfReader
 
-    return sum(
-        len(PdfReader(pdf).pages)
-        for pdf in sorted(folder.glob("[!.]*/*.pdf"))
-        if pdf.parent.name != "downloads"
-    )
+    return sum(len(PdfReader(pdf).pages) for pdf in sorted(pdfs))
 
 
 def bench_classbook(project: Path, book: str) -> Record:
@@ -319,6 +337,50 @@ def bench_naive(project: Path, book: str) -> Record:
                   pages, pdfs, pdfs)  # fmt: skip
 
 
+def bench_book_pdf(project: Path) -> tuple[float, float]:
+    """Our book PDF alone, cold, as ``sphinx-build -b bookpdf`` makes it (A4 only)."""
+    out = project / "bookpdf-only"
+    command = [sys.executable, "-m", "sphinx", "-b", "bookpdf", "-c", str(project),
+               str(project / "book"), str(out), "-q", "-D", "classbook_paper_sizes=a4",
+               "-d", str(out / ".doctrees")]  # fmt: skip
+    seconds, peak, _ = measure([command], project)
+    return seconds, peak
+
+
+def simplepdf_python() -> Path:
+    """The throwaway environment with sphinx-simplepdf and this pipeline (made once)."""
+    python = SIMPLEPDF_VENV / "bin" / "python"
+    stamp = SIMPLEPDF_VENV / f".installed-{SIMPLEPDF}"
+    if not stamp.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(SIMPLEPDF_VENV)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        # The book's directives need the pipeline's extension; its pins match simplepdf's.
+        subprocess.run([*pip, SIMPLEPDF, "-e", str(ROOT)], check=True)
+        stamp.touch()
+    return python
+
+
+def bench_simplepdf(project: Path, book: str) -> Record:
+    """The same book through sphinx-simplepdf: one PDF, cold."""
+    conf = project / "simplepdf-conf"
+    conf.mkdir(exist_ok=True)
+    (conf / "conf.py").write_text(
+        f"__file__ = {str(project / 'conf.py')!r}\n"
+        "exec(compile(open(__file__, encoding='utf-8').read(), __file__, 'exec'))\n"
+        "extensions.append('sphinx_simplepdf')\n"
+        # Paths in our conf.py are relative to its folder, not to this one.
+        f"bibtex_bibfiles = [{str(project)!r} + '/' + f for f in bibtex_bibfiles]\n",
+        encoding="utf-8",
+    )
+    out = project / "simplepdf"
+    python = simplepdf_python()
+    command = [str(python), "-m", "sphinx", "-b", "simplepdf", "-c", str(conf),
+               str(project / "book"), str(out), "-q", "-d", str(out / ".doctrees")]  # fmt: skip
+    seconds, peak, _ = measure([command], project, bin_dir=python.parent)
+    pages = _count_pages(out.glob("*.pdf"))
+    return Record(book, "simplepdf", pages=pages, pdf_s=seconds, pdf_peak_rss_mb=peak)
+
+
 def bench_html_themes(project: Path) -> tuple[float, float]:
     """Cold ``html`` builds with the book theme and with Sphinx's ``basic`` theme."""
     times = []
@@ -339,6 +401,8 @@ def table(records: list[Record]) -> str:
         f"{'peak MB':>8} {'floor s':>8} {'pages':>6} {'PDFs no-op/edit':>16}"
     ]
     for r in records:
+        if r.cold_s is None:
+            continue  # a book-PDF-only record: below
         floor = f"{r.floor_s:.1f}" if r.floor_s is not None else "-"
         rows.append(
             f"{r.book:<14} {r.pipeline:<10} {r.cold_s:>7.1f} {r.noop_s:>8.1f} {r.edit_s:>7.1f} "
@@ -358,6 +422,15 @@ def table(records: list[Record]) -> str:
         if ours.html_s and ours.html_basic_s:
             line += f"; html {ours.html_s / ours.html_basic_s:.2f}x the basic theme"
         rows.append(line)
+        peer = next((r for r in records if r.book == book and r.pipeline == "simplepdf"), None)
+        if peer is not None and ours.pdf_s and peer.pdf_s and peer.pdf_peak_rss_mb:
+            rows.append(
+                f"{book}: book PDF (student, A4) {ours.pdf_s:.1f} s, "
+                f"{ours.pdf_peak_rss_mb:.0f} MB; sphinx-simplepdf {peer.pdf_s:.1f} s, "
+                f"{peer.pdf_peak_rss_mb:.0f} MB, {peer.pages} pages: "
+                f"{ours.pdf_s / peer.pdf_s:.2f}x its time, "
+                f"{(ours.pdf_peak_rss_mb or 0) / peer.pdf_peak_rss_mb:.2f}x its memory"
+            )
     return "\n".join(rows)
 
 
@@ -383,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
                 record = bench(project, name)
                 if n and pipeline == "classbook":
                     record.html_s, record.html_basic_s = bench_html_themes(project)
+                    record.pdf_s, record.pdf_peak_rss_mb = bench_book_pdf(project)
+                    records.append(record)
+                    sys.stderr.write(f"bench: {name}, book PDF with {SIMPLEPDF}\n")
+                    record = bench_simplepdf(project, name)
                 records.append(record)
     print(table(records))  # noqa: T201
     args.out.parent.mkdir(parents=True, exist_ok=True)
