@@ -11,7 +11,7 @@ import yaml
 from bs4 import BeautifulSoup
 from helpers import ROOT, SLUG, epub_documents
 
-from classbook.ext.models import VERDICTS
+from classbook.ext.schemas import VERDICTS
 
 REQUIRED = ("@context", "@type", "url", "claimReviewed", "author", "datePublished", "reviewRating")
 

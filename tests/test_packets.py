@@ -297,8 +297,8 @@ BAD = {
         ["'chapters'", "'middle'", CHOICES],
     ),
     "chapter twice": ("title: T\nchapters: [1, first]\n", 2, ["'chapters'", "listed twice"]),
-    "bad date": (T1 + "due: 2026-02-30\n", 3, ["'due'", "'2026-02-30'", "YYYY-MM-DD"]),
-    "not a date": (T1 + "due: 1/12/2026\n", 3, ["'due'", "YYYY-MM-DD"]),
+    "bad date": (T1 + "due: 2026-02-30\n", 3, ["due '2026-02-30'", "YYYY-MM-DD"]),
+    "not a date": (T1 + "due: 1/12/2026\n", 3, ["due '1/12/2026'", "YYYY-MM-DD"]),
     "unknown key": (T1 + "colour: red\n", 3, ["'colour'", "unknown key", KEYS]),
     "chapters not a list": ("title: T\nchapters: 2\n", 2, ["must be a list", CHOICES]),
     "title not text": ("title: [a, b]\nchapters: [1]\n", 1, ["'title'", "must be text"]),
@@ -310,11 +310,11 @@ BAD = {
     "include unknown": (
         T1 + "include: [answers]\n",
         3,
-        ["'include'", "'answers'", "questions, answer-space"],
+        ["include 'answers'", "questions, answer-space"],
     ),
-    "paper unknown": (T1 + "paper: a5\n", 3, ["'paper'", "'a5'", "a4, letter, both"]),
-    "missing title": ("course: C\nchapters: [1]\n", 1, ["'title' is required"]),
-    "missing chapters": ("title: T\n", 1, ["'chapters' is required", CHOICES]),
+    "paper unknown": (T1 + "paper: a5\n", 3, ["paper 'a5'", "a4, letter, both"]),
+    "missing title": ("course: C\nchapters: [1]\n", 1, ["'title' is missing"]),
+    "missing chapters": ("title: T\n", 1, ["'chapters' is missing", CHOICES]),
     "not a mapping": ("- title\n- chapters\n", 1, ["YAML mapping", KEYS]),
     "YAML error": ("title: [unclosed\nchapters: [1]\n", 2, ["does not parse"]),
 }
@@ -332,6 +332,27 @@ def test_each_mistake_gives_one_message_naming_key_line_and_choices(tmp_path: Pa
     assert problems[0].line == line, problems[0]
     for fragment in fragments:
         assert fragment in problems[0].message, (fragment, problems[0].message)
+
+
+def test_every_mistake_of_one_file_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "week-1.yml"
+    path.write_text(
+        "title: T\ndue: soon\nchapters:\n  - 1\n  - 9\n  - first\ncolour: red\ntitle: U\n",
+        encoding="utf-8",
+    )
+    assignment, problems = read_assignment(path, MINI, CONFIG)
+    assert assignment is None
+    found = sorted((p.line, p.message) for p in problems)
+    expected = [
+        (2, "due 'soon' is not a calendar date"),
+        (5, "no chapter 9"),
+        (6, "chapter 1 (first) is listed twice in 'chapters'"),
+        (7, "unknown key 'colour'"),
+        (8, "key 'title' is given twice"),
+    ]
+    assert len(found) == len(expected), found
+    for (line, message), (want_line, fragment) in zip(found, expected, strict=True):
+        assert line == want_line and fragment in message, (line, message)
 
 
 def test_file_name_must_make_a_web_address(tmp_path: Path) -> None:
@@ -395,7 +416,7 @@ def test_bad_files_fail_the_build_alone_and_leave_no_packet(
     (folder / "good.yml").write_text(GOOD, encoding="utf-8")
     bad = {
         "bad-chapter": ("title: T\nchapters: [1, 9]\n", 2, "'chapters'"),
-        "bad-date": ("title: T\ndue: 2026-13-01\nchapters: [1]\n", 2, "'due'"),
+        "bad-date": ("title: T\ndue: 2026-13-01\nchapters: [1]\n", 2, "due '2026-13-01'"),
         "bad-key": ("title: T\nchapters: [1]\nreading: [1]\n", 3, "'reading'"),
         "bad-type": ("title: T\nchapters: first\n", 2, "'chapters'"),
         "no-title": ("chapters: [1]\n", 1, "'title'"),

@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import epub_documents, pdf_pages, pdf_text, replace_once
 
-from classbook.ext.models import MAX_QUOTE_WORDS, VERDICTS
+from classbook.ext import schemas, yamldata
 from classbook.ext.register import HEADERS
+from classbook.ext.schemas import MAX_QUOTE_WORDS, VERDICTS
 
 CLAIMS = ROOT / "book" / "_data" / "claims.yml"
 
@@ -156,7 +157,7 @@ BAD_ENTRIES = {
     "bad date read": (
         replace_once("read_on: 2026-12-01", "read_on: 2026-13-01"),
         12,
-        "read_on '2026-13-01' is not a date; write it as YYYY-MM-DD",
+        "read_on '2026-13-01' is not a calendar date; write it as YYYY-MM-DD",
     ),
     "read at no address": (
         replace_once('read_at: "https://example.org/report"', 'read_at: "the library"'),
@@ -188,6 +189,34 @@ def test_bad_entry_fails_naming_file_and_line(
     assert f"_data/claims.yml, line {line}" in err, err
     assert f"claims.yml:{line}: WARNING" in err, err
     assert message in err, err
+
+
+def test_each_problem_of_an_evidence_item_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "claims.yml"
+    path.write_text(
+        "- id: two-mistakes\n"
+        "  chapter: first\n"
+        "  claim: on March 3, 2001\n"
+        "  record: The report is dated 4 March 2001.\n"
+        "  reported_by: The source\n"
+        "  verdict: contradicted\n"
+        "  evidence:\n"
+        "    - source: doe2001\n"
+        "      quote: The report is dated 4 March 2001.\n"
+        "      where: first paragraph\n"
+        "      where: second paragraph\n"
+        "      read_on: 2026-13-01\n"
+        "      read_at: the library\n",
+        encoding="utf-8",
+    )
+    data = yamldata.load(path)
+    assert data.problems == [(11, "key 'where' is given twice")]
+    valid, problems = schemas.validate(schemas.Claim, data.records)
+    assert valid == []
+    assert problems == [
+        (12, "read_on '2026-13-01' is not a calendar date; write it as YYYY-MM-DD"),
+        (13, "give the http(s) address of the page the quote was read on"),
+    ]
 
 
 def test_file_option_and_missing_file(mini_copy: Path, tmp_path: Path, capsys) -> None:

@@ -195,7 +195,7 @@ BAD_EVENTS = {
     "unknown source": (
         replace_once("sources: [doe2001]", "sources: [nobody1999]"),
         6,
-        "cites 'nobody1999', which is not a key in refs.bib",
+        "'nobody1999' is not a key in refs.bib",
     ),
     "no sources": (replace_once("sources: [doe2001]", "sources: []"), 6, "has no sources"),
     "bad precision": (replace_once("precision: month", "precision: week"), 3, "precision 'week'"),
@@ -220,6 +220,40 @@ def test_bad_event_fails_naming_file_and_line(
     assert f"_data/timeline.yml, line {line}" in err, err
     assert f"timeline.yml:{line}: WARNING" in err, err
     assert message in err, err
+
+
+def test_each_problem_of_an_entry_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "timeline.yml"
+    path.write_text(
+        "- date: 2012-02-30\n"
+        "  label: Two mistakes\n"
+        "  precision: week\n"
+        "  sources:\n"
+        "    - doe2001\n"
+        "    - nobody1999\n"
+        "- date: 2012-03-01\n"
+        "  end: 2012-02-01\n"
+        "  label: Ends first\n"
+        "  sources: [doe2001]\n"
+        "- date: 2012-03-02\n"
+        "  label: Fine\n"
+        "  sources: [doe2001]\n",
+        encoding="utf-8",
+    )
+    events, problems = timeline.parse_events(yamldata.load(path), {"doe2001": None}, ["refs.bib"])
+    assert [event.label for event in events] == ["Fine"]
+    first, second = "timeline event 'Two mistakes'", "timeline event 'Ends first'"
+    assert problems == [
+        (
+            1,
+            first,
+            "date '2012-02-30' is not a calendar date; write it as YYYY-MM-DD; when the day "
+            "or month is not known, add 'precision: month' or 'year'",
+        ),
+        (3, first, "precision 'week' is not one of day, month, year"),
+        (6, first, "'nobody1999' is not a key in refs.bib"),  # the item's own line
+        (8, second, "end 2012-02-01 is before the date 2012-03-01"),
+    ]
 
 
 def test_empty_timeline_fails(mini_copy: Path, tmp_path: Path, capsys) -> None:

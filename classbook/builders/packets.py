@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import math
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -45,7 +43,8 @@ from sphinx.util.osutil import relative_uri
 
 from classbook.builders import HandoutBuilder, PrintMixin, chapters, context, singlepage
 from classbook.ext import nodes as cb_nodes
-from classbook.ext import yamldata
+from classbook.ext import schemas, yamldata
+from classbook.ext.schemas import INCLUDE_CHOICES, Assignment, Chapter, slugify
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -53,9 +52,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The keys of an assignment file, in the order the README documents them.
-KEYS = ("title", "course", "due", "instructions", "chapters", "include", "paper")
-INCLUDE_CHOICES = ("questions", "answer-space")
 WORDS_PER_MINUTE = 200
 #: Writing lines under each question on the response sheet.
 ANSWER_LINES = 4
@@ -68,21 +64,9 @@ WORKDIR = "_packets"
 WEB_FOLDER = "assignments"
 DOWNLOADS = "downloads"
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 # -- The chapters an assignment may name ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """A chapter of the book as assignments name it."""
-
-    number: int
-    docname: str
-    slug: str  # the file name without its number: "background"
-    title: str
-    labels: tuple[str, ...] = ()
 
 
 def catalogue(builder: StandaloneHTMLBuilder) -> list[Chapter]:
@@ -103,50 +87,7 @@ def catalogue(builder: StandaloneHTMLBuilder) -> list[Chapter]:
     return result
 
 
-def _choices(book: Sequence[Chapter]) -> str:
-    """The valid chapter names, for error messages."""
-    if not book:
-        return "the book has no chapters"
-    names = []
-    for chapter in book:
-        extra = [label for label in chapter.labels if label != chapter.slug]
-        names.append(chapter.slug + (f" (or {', '.join(extra)})" if extra else ""))
-    return f"a number from 1 to {len(book)} or one of: {', '.join(names)}"
-
-
 # -- Assignment files ---------------------------------------------------------------------
-
-
-@dataclass
-class Assignment:
-    """One valid assignment file."""
-
-    path: Path
-    slug: str
-    title: str
-    chapters: list[Chapter]
-    papers: list[str]
-    course: str = ""
-    due: dt.date | None = None
-    instructions: str = ""
-    include: frozenset[str] = frozenset(INCLUDE_CHOICES)
-
-    @property
-    def questions(self) -> bool:
-        return bool(self.include)  # answer space implies the questions it is for
-
-    @property
-    def answer_space(self) -> bool:
-        return "answer-space" in self.include
-
-    @property
-    def due_text(self) -> str:
-        if self.due is None:
-            return ""
-        return f"{self.due:%A} {self.due.day} {self.due:%B %Y}"
-
-    def packet_name(self, paper: str) -> str:
-        return f"{self.slug}-{paper}.pdf"
 
 
 @dataclass(frozen=True)
@@ -171,184 +112,27 @@ def assignment_files(srcdir: str | Path, config: Config) -> list[Path]:
     return []
 
 
-def _value_nodes(root: yaml.Node) -> dict[str, yaml.Node]:
-    """The YAML nodes of a mapping's values, by key (for the lines of list items)."""
-    if not isinstance(root, yaml.MappingNode):
-        return {}
-    return {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
-
-
-def _load(path: Path) -> tuple[Any, yaml.Node | None, list[Problem]]:
-    """Parse one file with line numbers; dates stay text, so each is checked on its own."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, None, [Problem(path, 0, f"cannot read the file: {error}")]
-    loader = yamldata.LineLoader(text)  # the project's line-keeping YAML loader
-    try:
-        root = loader.get_single_node()
-        content = loader.construct_document(root) if root is not None else None
-    except (yaml.YAMLError, ValueError) as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(error, "problem", None) or str(error)
-        return None, None, [Problem(path, line, f"the YAML does not parse: {problem}")]
-    finally:
-        loader.dispose()
-    return content, root, []
-
-
 def read_assignment(
     path: Path, book: Sequence[Chapter], config: Config
 ) -> tuple[Assignment | None, list[Problem]]:
     """Read and check one assignment file: the assignment, or the problems that stop it."""
-    content, root, problems = _load(path)
-    if problems:
-        return None, problems
-    check = _Checker(path, content, root, book)
-    check.file_name()
-    if not isinstance(content, dict):
-        check.problem(None, "an assignment file is a YAML mapping of 'key: value' lines "
-                      f"with the keys {', '.join(KEYS)}", line=1)  # fmt: skip
-        return None, check.problems
-    check.keys()
-    assignment = Assignment(
-        path=path,
-        slug=path.stem,
-        title=check.text("title", required=True),
-        course=check.text("course"),
-        due=check.due(),
-        instructions=check.text("instructions"),
-        chapters=check.chapters(),
-        include=check.include(),
-        papers=check.papers(list(config.classbook_paper_sizes), config.classbook_default_paper),
-    )
-    if check.problems:
-        return None, check.problems
-    return assignment, []
-
-
-class _Checker:
-    """The checks of one assignment file, each adding what it finds to ``problems``."""
-
-    def __init__(self, path: Path, content: Any, root: yaml.Node | None, book: Sequence[Chapter]):
-        self.path = path
-        self.content = content
-        self.root = root
-        self.book = book
-        self.problems: list[Problem] = []
-
-    def problem(self, key: str | None, message: str, line: int | None = None) -> None:
-        """Record a problem on ``key``'s line (or ``line``); the message names the key."""
-        if line is None:
-            record = self.content if isinstance(self.content, yamldata.Record) else None
-            line = record.line_of(key) if record is not None and key else 1
-        prefix = f"'{key}': " if key else ""
-        self.problems.append(Problem(self.path, line, prefix + message))
-
-    def file_name(self) -> None:
-        if not _SLUG.match(self.path.stem):
-            suggestion = slugify(self.path.stem)
-            self.problem(None, "name the file in lowercase letters, digits and hyphens (it "
-                         "becomes the packet's and the web page's name), e.g. "
-                         f"'{suggestion}.yml'", line=0)  # fmt: skip
-
-    def keys(self) -> None:
-        for key, line in getattr(self.content, "duplicates", []):
-            self.problem(key, "is given twice", line=line)
-        for key in self.content:
-            if key not in KEYS:
-                self.problem(str(key), f"unknown key; the keys are: {', '.join(KEYS)}")
-
-    def text(self, key: str, *, required: bool = False) -> str:
-        value = self.content.get(key)
-        if value is None:
-            if required:
-                self.problem(None, f"'{key}' is required: give the assignment a {key}", line=1)
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            self.problem(key, f"must be text, not {_kind(value)}; put it in quotes if needed")
-            return ""
-        return value.strip()
-
-    def due(self) -> dt.date | None:
-        if "due" not in self.content:
-            return None
-        value = self.content["due"]
-        text = value.strip() if isinstance(value, str) else ""
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                pass
-        self.problem("due", f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01")
-        return None
-
-    def chapters(self) -> list[Chapter]:
-        value = self.content.get("chapters")
-        choices = _choices(self.book)
-        if value is None:
-            self.problem(None, f"'chapters' is required: list the chapters to read, {choices}",
-                         line=1)  # fmt: skip
-            return []
-        if not isinstance(value, list) or not value:
-            self.problem("chapters", f"must be a list such as [1, 2, background], not "
-                         f"{_kind(value)}; name each chapter by {choices}")  # fmt: skip
-            return []
-        by_name = {str(c.number): c for c in self.book}
-        by_name |= {c.slug: c for c in self.book}
-        by_name |= {label: c for c in self.book for label in c.labels}
-        items = getattr(_value_nodes(self.root).get("chapters"), "value", None)
-        chosen: list[Chapter] = []
-        for index, item in enumerate(value):
-            line = items[index].start_mark.line + 1 if items else None
-            found = None
-            if isinstance(item, (int, str)) and not isinstance(item, bool):
-                found = by_name.get(str(item).strip())
-            if found is None:
-                self.problem("chapters", f"no chapter {item!r}; name it by {choices}", line)
-            elif found in chosen:
-                self.problem("chapters", f"chapter {found.number} ({found.slug}) is listed twice",
-                             line)  # fmt: skip
-            else:
-                chosen.append(found)
-        return chosen
-
-    def include(self) -> frozenset[str]:
-        if "include" not in self.content:
-            return frozenset(INCLUDE_CHOICES)
-        value = self.content["include"]
-        choices = ", ".join(INCLUDE_CHOICES)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem("include", f"must be a list of any of: {choices} (e.g. [questions]), "
-                         f"not {_kind(value)}")  # fmt: skip
-            return frozenset()
-        unknown = [v for v in value if v not in INCLUDE_CHOICES]
-        if unknown:
-            self.problem("include", f"unknown {', '.join(map(repr, unknown))}; choose any of: "
-                         f"{choices}")  # fmt: skip
-        return frozenset(value)
-
-    def papers(self, sizes: list[str], default: str) -> list[str]:
-        value = self.content.get("paper", default)
-        if value == "both":
-            return sizes
-        if isinstance(value, str) and value in sizes:
-            return [value]
-        self.problem("paper", f"{value!r} is not a paper size; choose one of: "
-                     f"{', '.join([*sizes, 'both'])}")  # fmt: skip
-        return []
-
-
-def _kind(value: object) -> str:
-    """What a YAML value is, in the words of an error message."""
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, bool) or value is None:
-        return {True: "yes", False: "no", None: "nothing"}[value]
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return {list: "a list", dict: "a mapping"}.get(type(value), repr(value))
+    found: list[tuple[int, str]] = []
+    name = schemas.file_name_problem(path)
+    if name is not None:
+        found.append((0, name))  # the file as a whole, not one of its lines
+    data = yamldata.load_mapping(path, schemas.keys(Assignment))
+    found += data.problems
+    context = {
+        "path": path,
+        "book": book,
+        "paper_sizes": list(config.classbook_paper_sizes),
+        "default_paper": config.classbook_default_paper,
+    }
+    valid, invalid = schemas.validate(Assignment, data.records, context)
+    found += invalid
+    if found or not valid:
+        return None, [Problem(path, line, message) for line, message in found]
+    return valid[0][1], []
 
 
 def read_all(
@@ -710,11 +494,6 @@ def publish_packets(app: Sphinx, exception: Exception | None) -> None:
 
 
 # -- The command line: one packet without a file ------------------------------------------------
-
-
-def slugify(text: str) -> str:
-    """``Week 1: Sources`` → ``week-1-sources``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "packet"
 
 
 def write_adhoc(args: argparse.Namespace) -> Path:

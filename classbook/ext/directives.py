@@ -10,8 +10,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook.ext import models, register
 from classbook.ext import nodes as cb_nodes
+from classbook.ext import register, schemas
 
 if TYPE_CHECKING:
     from docutils.nodes import Node
@@ -162,7 +162,7 @@ class EditorNote(SphinxDirective):
         )
         return [node]
 
-    def _entry(self, label: str) -> models.Claim | None:
+    def _entry(self, label: str) -> schemas.Claim | None:
         """The register entry of this note, if the register has a valid one."""
         if not label.startswith("note-"):
             return None

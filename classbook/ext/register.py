@@ -1,6 +1,6 @@
 """The claims register: each checked claim of the source, what the record shows, sources.
 
-The data file (``classbook_claims_file``) is a YAML list of :class:`classbook.ext.models.Claim`
+The data file (``classbook_claims_file``) is a YAML list of :class:`classbook.ext.schemas.Claim`
 entries: the claim, what the record shows, a verdict and, for every source its editor's
 note cites, a short verbatim quote with where it stands and where and when we read it. The
 ``{claims-register}`` directive renders it as a table (the teacher edition adds the quotes).
@@ -21,7 +21,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook.ext import models, yamldata
+from classbook.ext import schemas, yamldata
 from classbook.sources import normalise
 
 if TYPE_CHECKING:
@@ -52,19 +52,6 @@ def known_keys(env: BuildEnvironment) -> tuple[Any, list[str]]:
     """The BibTeX entries sphinxcontrib-bibtex read, and the names of its .bib files."""
     bibdata = env.domains["cite"].bibdata  # type: ignore[attr-defined]
     return bibdata.data.entries, [Path(name).name for name in bibdata.bibfiles]
-
-
-def source_problems(value: Any, entries: Any, bibfiles: Sequence[str]) -> list[str]:
-    """What is wrong with a ``sources`` value: missing, empty, or naming unknown keys."""
-    if value is None or value == []:
-        return ["has no sources; list at least one BibTeX key under 'sources'"]
-    if not isinstance(value, list) or not all(isinstance(key, str) for key in value):
-        return ["'sources' must be a list of BibTeX keys, like [key1, key2]"]
-    return [
-        f"cites '{key}', which is not a key in {', '.join(bibfiles) or 'the BibTeX files'}"
-        for key in value
-        if key not in entries
-    ]
 
 
 def data_path(directive: SphinxDirective, config_name: str) -> tuple[str, Path]:
@@ -176,7 +163,7 @@ class ClaimsRegister(SphinxDirective):
             return [table]
         return [table, self._evidence(claims)]
 
-    def _row(self, claim: models.Claim) -> list[Cell]:
+    def _row(self, claim: schemas.Claim) -> list[Cell]:
         words = nodes.inline(claim.claim, claim.claim, classes=["claim-words"])
         return [
             [words],
@@ -187,7 +174,7 @@ class ClaimsRegister(SphinxDirective):
             call_role(self, "cite", "p", ",".join(claim.sources)),
         ]
 
-    def _evidence(self, claims: Sequence[models.Claim]) -> nodes.Element:
+    def _evidence(self, claims: Sequence[schemas.Claim]) -> nodes.Element:
         """The evidence quotes, claim by claim (teacher edition only)."""
         block = nodes.container(classes=["claims-evidence"])
         title = "Evidence for each claim (teacher edition)"
@@ -202,13 +189,13 @@ class ClaimsRegister(SphinxDirective):
         return block
 
 
-def verdict_node(claim: models.Claim) -> nodes.strong:
+def verdict_node(claim: schemas.Claim) -> nodes.strong:
     """The verdict as a word (with a class per verdict for the style sheets)."""
     text = claim.verdict_text
     return nodes.strong(text, text, classes=["verdict", f"verdict-{claim.verdict}"])
 
 
-def evidence_list(directive: SphinxDirective, claim: models.Claim) -> nodes.bullet_list:
+def evidence_list(directive: SphinxDirective, claim: schemas.Claim) -> nodes.bullet_list:
     """One item per evidence quote: the words, the source, where it stands, how we read it."""
     items = nodes.bullet_list(classes=["evidence"])
     for item in claim.evidence:
@@ -225,10 +212,10 @@ def evidence_list(directive: SphinxDirective, claim: models.Claim) -> nodes.bull
     return items
 
 
-def read_claims(path: Path) -> list[models.Claim]:
+def read_claims(path: Path) -> list[schemas.Claim]:
     """The well-formed entries of a claims file (the whole-book check reports the others)."""
-    valid, _problems = models.validate(models.Claim, yamldata.load(path).records, {})
-    return [claim for _record, claim in valid]  # type: ignore[misc]
+    valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
+    return [claim for _record, claim in valid]
 
 
 def validate(
@@ -239,7 +226,7 @@ def validate(
     bibfiles: Sequence[str],
     chapters: dict[str, str | None],
     texts: dict[str, str],
-) -> list[tuple[yamldata.Record, models.Claim]]:
+) -> list[tuple[yamldata.Record, schemas.Claim]]:
     """Warn about every problem of the register ``data``; return its valid entries.
 
     ``chapters`` maps each label to its document (None: the label is not a chapter);
@@ -250,12 +237,12 @@ def validate(
         report(path, srcdir, line, "claims register", message)
     context = {"entries": entries, "bibfiles": bibfiles, "chapters": chapters, "texts": texts}
     seen: dict[str, int] = {}
-    valid: list[tuple[yamldata.Record, models.Claim]] = []
+    valid: list[tuple[yamldata.Record, schemas.Claim]] = []
     for record in data.records:
         ident = record.get("id")
         what = f"claims register entry '{ident}'" if ident else "claims register entry"
-        checked, problems = models.validate(models.Claim, [record], context)
-        valid += checked  # type: ignore[arg-type]
+        checked, problems = schemas.validate(schemas.Claim, [record], context)
+        valid += checked
         for problem_line, message in problems:
             report(path, srcdir, problem_line, what, message)
         if isinstance(ident, str):
@@ -272,7 +259,7 @@ def validate(
 
 
 def check_notes(
-    env: BuildEnvironment, path: Path, valid: Sequence[tuple[yamldata.Record, models.Claim]]
+    env: BuildEnvironment, path: Path, valid: Sequence[tuple[yamldata.Record, schemas.Claim]]
 ) -> None:
     """Every editor's note has an entry whose evidence covers exactly the sources it cites."""
     srcdir = Path(env.srcdir)

@@ -17,7 +17,6 @@ import calendar
 import hashlib
 import io
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,7 +27,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from classbook.ext import yamldata
+from classbook.ext import schemas, yamldata
 from classbook.ext.register import (
     call_role,
     data_path,
@@ -36,7 +35,6 @@ from classbook.ext.register import (
     make_table,
     note_dependencies,
     report,
-    source_problems,
 )
 
 if TYPE_CHECKING:
@@ -44,13 +42,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from sphinx.application import Sphinx
 
-KEYS = ("date", "end", "precision", "label", "description", "sources")
-PRECISIONS = ("day", "month", "year")
 #: Events further apart than this go into separate panels of the chart.
 GAP = timedelta(days=180)
 #: Days of margin either side of the events in each panel, and a panel's narrowest span.
 PAD_DAYS, MIN_DAYS = 12, 40
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FONTS = Path(__file__).parents[1] / "themes" / "print" / "static" / "fonts"
 #: Chart geometry, in inches: the print text block is 170 mm wide.
 WIDTH, ROW, TOP, BOTTOM = 6.6, 0.27, 0.42, 0.68
@@ -101,79 +96,30 @@ class Event:
 # -- Reading and checking the data ------------------------------------------------------
 
 
-def _parse_date(value: Any) -> date | None:
-    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
 def parse_events(
     data: yamldata.DataFile, entries: Any, bibfiles: Sequence[str]
 ) -> tuple[list[Event], list[tuple[int, str, str]]]:
     """The valid events of ``data`` in date order, and ``(line, what, message)`` problems."""
     events: list[Event] = []
     problems = [(line, "timeline", message) for line, message in data.problems]
+    context = {"entries": entries, "bibfiles": bibfiles}
     for number, record in enumerate(data.records, start=1):
         label = record.get("label")
         what = f"timeline event '{label}'" if label else f"timeline entry {number}"
-        found: list[tuple[int, str]] = []
-        if not isinstance(label, str) or not label.strip():
-            found.append((record.line, "'label' is missing; give the event a short label"))
-        for key in record:
-            if key not in KEYS:
-                found.append(
-                    (record.line_of(key), f"unknown key '{key}'; the keys are {', '.join(KEYS)}")
-                )
-        start = _parse_date(record.get("date"))
-        if start is None:
-            found.append(
-                (
-                    record.line_of("date"),
-                    f"date {record.get('date')!r} is not a calendar date written YYYY-MM-DD; "
-                    "when the day or month is not known, add 'precision: month' or 'year'",
-                )
-            )
-        end = None
-        if "end" in record:
-            end = _parse_date(record.get("end"))
-            if end is None:
-                found.append(
-                    (record.line_of("end"), f"end {record.get('end')!r} is not a date YYYY-MM-DD")
-                )
-            elif start is not None and end < start:
-                found.append((record.line_of("end"), f"end {end} is before the date {start}"))
-        precision = record.get("precision", "day")
-        if precision not in PRECISIONS:
-            found.append(
-                (
-                    record.line_of("precision"),
-                    f"precision {precision!r} is not one of {', '.join(PRECISIONS)}",
-                )
-            )
-        description = record.get("description", "")
-        if not isinstance(description, str):
-            found.append((record.line_of("description"), "'description' must be text"))
-        found += [
-            (record.line_of("sources"), message)
-            for message in source_problems(record.get("sources"), entries, bibfiles)
-        ]
+        valid, found = schemas.validate(schemas.TimelineEntry, [record], context)
         problems += [(line, what, message) for line, message in found]
-        if found or start is None:
-            continue
-        events.append(
-            Event(
-                start=start,
-                end=end,
-                precision=str(precision),
-                label=" ".join(str(label).split()),
-                description=" ".join(str(description).split()),
-                sources=tuple(record["sources"]),
-                line=record.line,
+        for _record, entry in valid:
+            events.append(
+                Event(
+                    start=entry.date,
+                    end=entry.end,
+                    precision=entry.precision,
+                    label=" ".join(entry.label.split()),
+                    description=" ".join(entry.description.split()),
+                    sources=tuple(entry.sources),
+                    line=record.line,
+                )
             )
-        )
     events.sort(key=lambda event: (event.first, event.last))
     return events, problems
 

@@ -1,7 +1,8 @@
-"""Read the book's YAML data files as lists of records that know their line numbers."""
+"""Read the book's YAML data files as records and lists that know their line numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,17 @@ class Record(dict):
         return self.key_lines.get(key, self.line)
 
 
+class Items(list):
+    """A YAML list that remembers the line it starts on and the line of each item."""
+
+    line: int
+    lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        """The line of item ``index`` (the first line of a block item), or the list's line."""
+        return self.lines[index] if 0 <= index < len(self.lines) else self.line
+
+
 @dataclass
 class DataFile:
     """One data file: its records, or the problems that kept it from being read."""
@@ -33,6 +45,11 @@ class DataFile:
 
 class LineLoader(yaml.SafeLoader):
     """Safe YAML with line numbers, and dates kept as text so each is checked on its own."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        #: (key, line) of each key given a second time in one mapping, in file order.
+        self.duplicates: list[tuple[str, int]] = []
 
 
 # A bad date (2012-02-30) must name its entry, not abort the whole file: read dates as text.
@@ -46,29 +63,34 @@ def _construct_record(loader: LineLoader, node: yaml.MappingNode) -> Record:
     record = Record()
     record.line = node.start_mark.line + 1
     record.key_lines = {}
-    duplicates = []
     for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, str):
             if key in record.key_lines:
-                duplicates.append((key, key_node.start_mark.line + 1))
+                loader.duplicates.append((key, key_node.start_mark.line + 1))
             record.key_lines.setdefault(key, key_node.start_mark.line + 1)
     record.update(loader.construct_mapping(node, deep=True))
-    record.duplicates = duplicates  # type: ignore[attr-defined]
     return record
 
 
+def _construct_items(loader: LineLoader, node: yaml.SequenceNode) -> Items:
+    items = Items(loader.construct_sequence(node, deep=True))
+    items.line = node.start_mark.line + 1
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_items)
 
 
-def load(path: Path) -> DataFile:
-    """Read a YAML file that holds a list of mappings; never raises for bad content."""
-    data = DataFile(path)
+def _read(data: DataFile) -> tuple[bool, Any]:
+    """Parse ``data.path``: (True, its content), or (False, None) with the problem noted."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         data.problems.append((0, f"cannot read the file: {error}"))
-        return data
+        return False, None
     loader = LineLoader(text)
     try:
         root = loader.get_single_node()
@@ -81,23 +103,40 @@ def load(path: Path) -> DataFile:
         if context and start is not None and start.line + 1 != line:
             problem += f" ({context} that starts on line {start.line + 1})"
         data.problems.append((line, f"YAML does not parse: {problem}"))
-        return data
+        return False, None
     finally:
         loader.dispose()
-    if content is None:
+    data.problems += [(line, f"key '{key}' is given twice") for key, line in loader.duplicates]
+    return True, content
+
+
+def load(path: Path) -> DataFile:
+    """Read a YAML file that holds a list of mappings; never raises for bad content."""
+    data = DataFile(path)
+    parsed, content = _read(data)
+    if not parsed or content is None:
         return data
-    if not isinstance(content, list):
+    if not isinstance(content, Items):
         data.problems.append((1, "the file must be a YAML list of entries (lines starting '- ')"))
         return data
-    for number, (item, node) in enumerate(zip(content, root.value, strict=True), start=1):
+    for index, item in enumerate(content):
         if not isinstance(item, Record):
-            data.problems.append(
-                (node.start_mark.line + 1, f"entry {number} is not a mapping of 'key: value' lines")
-            )
+            message = f"entry {index + 1} is not a mapping of 'key: value' lines"
+            data.problems.append((content.line_of(index), message))
             continue
-        for key, line in getattr(item, "duplicates", []):
-            data.problems.append((line, f"key '{key}' is given twice in one entry"))
         data.records.append(item)
+    return data
+
+
+def load_mapping(path: Path, keys: Sequence[str] = ()) -> DataFile:
+    """Read a YAML file that is one mapping (its one record); ``keys`` name what it may hold."""
+    data = DataFile(path)
+    parsed, content = _read(data)
+    if isinstance(content, Record):
+        data.records.append(content)
+    elif parsed:
+        listed = f" with the keys {', '.join(keys)}" if keys else ""
+        data.problems.append((1, f"the file must be a YAML mapping of 'key: value' lines{listed}"))
     return data
 
 
