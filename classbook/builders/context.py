@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from classbook.ext import pagemap, scripts
+from classbook.render import PAPER_LABELS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -106,9 +107,7 @@ def add_page_context(
         pages = pagemap.page_map(app.builder)
         first, last = pages.pages.get(pagename, (0, 0)) if pages is not None else (0, 0)
         paper = app.config.classbook_page_numbers
-        facts["page_numbers_paper"] = scripts.gettext(
-            {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
-        )
+        facts["page_numbers_paper"] = scripts.gettext(PAPER_LABELS.get(paper, paper))
         facts["book_pages"] = (
             ""
             if not first

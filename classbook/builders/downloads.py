@@ -11,6 +11,7 @@ from sphinx.util import logging
 
 from classbook.builders import chapters, handout_name
 from classbook.ext.scripts import gettext
+from classbook.render import PAPER_LABELS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -20,7 +21,6 @@ logger = logging.getLogger(__name__)
 #: Where the site keeps the files, so the links work on any static host.
 FOLDER = "downloads"
 #: Paper names, translated where they are printed.
-PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ from sphinx.util.osutil import relative_uri
 from classbook.builders import HandoutBuilder, PrintMixin, chapters, context, singlepage
 from classbook.ext import nodes as cb_nodes
 from classbook.ext import schemas, yamldata
-from classbook.ext.schemas import INCLUDE_CHOICES, Assignment, Chapter, slugify
+from classbook.ext.schemas import INCLUDE_CHOICES, Assignment, Chapter
+from classbook.render import PAPER_LABELS
+from classbook.sources import slugify
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -63,7 +65,6 @@ WORKDIR = "_packets"
 #: Folder of the site's assignment pages, and where the site keeps downloads.
 WEB_FOLDER = "assignments"
 DOWNLOADS = "downloads"
-PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
 
 
 # -- The chapters an assignment may name ------------------------------------------------
@@ -512,7 +513,7 @@ def write_adhoc(args: argparse.Namespace) -> Path:
         data["paper"] = args.paper
     folder = Path(args.build, "adhoc-assignments")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slugify(args.title)}.yml"
+    path = folder / f"{slugify(args.title, 'packet')}.yml"
     path.write_text(
         "# Written by `python -m classbook packet`; rebuilt on every run.\n"
         + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),

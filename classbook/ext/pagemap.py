@@ -10,6 +10,7 @@ builder of the edition names the same paragraph the same way.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,14 +72,14 @@ class PageMap:
     """Where the reference layout's pages begin, by document, and each chapter's pages."""
 
     source: str  # the print edition the numbers are from, for dc:source
-    #: docname -> [(block number, characters before, first words, page)]
-    starts: dict[str, list[tuple[int, int, str, int]]] = field(default_factory=dict)
+    #: docname -> [(block number, characters of it on earlier pages, page)]
+    starts: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     #: docname -> (first page, last page) holding its text
     pages: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def all_pages(self) -> list[tuple[int, str]]:
         """(page, docname) of every marked page, in page order."""
-        return sorted((start[3], doc) for doc, starts in self.starts.items() for start in starts)
+        return sorted((start[2], doc) for doc, starts in self.starts.items() for start in starts)
 
 
 def _parse(block: str, docs: dict[str, str]) -> tuple[str, int] | None:
@@ -112,13 +113,13 @@ def page_map(builder: Builder) -> PageMap | None:
 
 def _build(builder: Builder, result: render.Result, paper: str) -> PageMap:
     docs = {nodes.make_id(doc): doc for doc in builder.env.all_docs}
-    size = {"a4": "A4", "letter": "US Letter"}.get(paper, paper)
+    size = render.PAPER_LABELS.get(paper, paper)
     pages = PageMap(f"{builder.config.project}, print edition ({size} PDF)")
     for start in result.page_starts:
         where = _parse(start["block"], docs)
         if where is not None:
             doc, number = where
-            entry = (number, start["chars"], start["words"], start["page"])
+            entry = (number, start["chars"], start["page"])
             pages.starts.setdefault(doc, []).append(entry)
         for block in start["blocks"]:
             if (held := _parse(block, docs)) is not None:
@@ -139,7 +140,7 @@ def add_markers(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         for node in doctree.findall(nodes.Element)
         if "classbook_block" in node.attributes
     }
-    for number, chars, _words, page in pages.starts.get(docname, []):
+    for number, chars, page in pages.starts.get(docname, []):
         if (node := blocks.get(number)) is not None:
             _insert(node, chars, page)
 
@@ -147,34 +148,34 @@ def add_markers(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def _insert(block: nodes.Element, chars: int, page: int) -> None:
     """Put the marker of ``page`` into ``block``, before the word the page starts with."""
     marker = pagebreak(page=page)
-    texts = list(block.findall(nodes.Text))
     if isinstance(block, nodes.title) and isinstance(block.parent, nodes.section):
         # Before the heading, not in it: a marker inside would become part of its name.
         block.parent.insert(block.parent.index(block), marker)
         return
-    if chars == 0 or not texts:
+    starts = list(_word_starts(block))
+    if chars == 0 or not starts:
         block.insert(0, marker)
         return
-    # Find the page's first word: the one whose start is nearest the count of characters
-    # the earlier pages hold (hyphenation splits a word across pages: take its start).
-    counted, best = 0, None
-    for text in texts:
-        value = str(text)
-        for index, char in enumerate(value):
-            if char.isspace():
-                continue
-            at_word_start = index == 0 or value[index - 1].isspace()
-            if at_word_start and (best is None or abs(counted - chars) < abs(best[0] - chars)):
-                best = (counted, text, index)
-            counted += 1
-            if counted > chars + 200:
-                break
-    _, text, index = best if best is not None else (0, texts[0], 0)
+    # The page's first word is the one whose start is nearest the characters the earlier
+    # pages hold (a word hyphenated across the pages: its start, on the earlier page).
+    _, text, index = min(starts, key=lambda start: abs(start[0] - chars))
     parent = text.parent
     before, after = str(text)[:index], str(text)[index:]
     position = parent.index(text)
     parent.remove(text)
     parent.insert(position, [nodes.Text(before), marker, nodes.Text(after)])
+
+
+def _word_starts(block: nodes.Element) -> Iterator[tuple[int, nodes.Text, int]]:
+    """Each word of ``block``: non-blank characters before it, its Text node and offset."""
+    counted = 0
+    for text in block.findall(nodes.Text):
+        value = str(text)
+        for index, char in enumerate(value):
+            if not char.isspace():
+                if index == 0 or value[index - 1].isspace():
+                    yield counted, text, index
+                counted += 1
 
 
 def visit_pagebreak(self: HTML5Translator, node: pagebreak) -> None:

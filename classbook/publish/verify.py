@@ -147,10 +147,11 @@ def pdf_text(pdf: Path) -> str:
 
 
 def _config(conf_dir: Path) -> dict[str, Any]:
-    from sphinx.config import Config
+    """The names conf.py sets (it is read as Sphinx reads it, for the student edition)."""
+    from sphinx.config import eval_config_file
     from sphinx.util.tags import Tags
 
-    return Config.read(conf_dir, overrides={}, tags=Tags())._raw_config
+    return eval_config_file(conf_dir / "conf.py", Tags())
 
 
 def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:

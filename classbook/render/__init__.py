@@ -23,6 +23,8 @@ from classbook.render.pagestarts import page_starts
 
 #: CSS page sizes by the paper names used in configuration and file names.
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+#: How readers and teachers name the same papers.
+PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
 #: Tagged PDF for screen readers; WeasyPrint's PDF/UA-1 variant also sets /Lang and title.
 PDF_VARIANT = "pdf/ua-1"
 #: Seconds a worker may take beyond a job's own timeout before the parent gives up on it

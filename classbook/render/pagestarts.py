@@ -1,4 +1,4 @@
-"""Where each page of a WeasyPrint layout begins: the block and the words it starts with."""
+"""Where each page of a WeasyPrint layout begins: the block, and how far into it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 #: (``cbb-<n>-<document id>``, given by classbook.pagemap; a class, not an id, so that
 #: the anchors "see p. N" counts pages from stay where they are).
 PREFIX = "cbb-"
-#: Words of a page's first line kept to find the same place in another output.
-WORDS = 8
 #: Characters a reader never sees as text: hyphens WeasyPrint adds where it breaks a word.
 _ADDED = str.maketrans("", "", "\u00ad\u2010")
 
@@ -23,9 +21,9 @@ def page_starts(document: Any) -> list[dict[str, Any]]:
 
     Returns one dict per page that has text of a marked block: ``page`` (1-based), ``block``
     (the block's class), ``chars`` (non-blank characters of that block printed on earlier
-    pages: 0 when the page starts with the block), ``words`` (the page's first words) and
-    ``blocks`` (the classes of every marked block with text on the page, in order). Margin boxes
-    (running heads, page numbers), footnote areas and generated content are not the text.
+    pages: 0 when the page starts with the block) and ``blocks`` (the classes of every
+    marked block with text on the page, in order). Margin boxes (running heads, page
+    numbers), footnote areas and generated content are not the text.
     """
     from weasyprint.formatting_structure import boxes
 
@@ -33,7 +31,6 @@ def page_starts(document: Any) -> list[dict[str, Any]]:
     starts: list[dict[str, Any]] = []
     for number, page in enumerate(document.pages, start=1):
         start: dict[str, Any] | None = None
-        words: list[str] = []
         on_page: dict[str, None] = {}
         stack: list[tuple[Any, str | None]] = [(page._page_box, None)]
         while stack:
@@ -55,14 +52,11 @@ def page_starts(document: Any) -> list[dict[str, Any]]:
                 on_page[block] = None
                 if start is None:
                     start = {"page": number, "block": block, "chars": seen.get(block, 0)}
-                if start["block"] == block and len(words) < WORDS:
-                    words += box.text.translate(_ADDED).split()
                 seen[block] = seen.get(block, 0) + _chars(box.text)
                 continue
             children = list(box.all_children()) if hasattr(box, "all_children") else []
             stack.extend((child, block) for child in reversed(children))
         if start is not None:
-            start["words"] = " ".join(words[:WORDS])
             start["blocks"] = list(on_page)
             starts.append(start)
     return starts

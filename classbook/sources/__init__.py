@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,13 @@ class Document:
     guesses: tuple[Guess, ...] = ()
     #: Images the document carries (Word), by the relative path its Markdown uses.
     media: dict[str, bytes] = field(default_factory=dict)
+
+
+def slugify(text: str, fallback: str = "book") -> str:
+    """A file-name-safe ASCII slug: ``Été à Genève`` → ``ete-a-geneve`` (``fallback`` when
+    nothing ASCII is left, as for an Arabic title)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or fallback
 
 
 def normalise(text: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import re
 import shutil
 import tempfile
-import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,18 +16,11 @@ import jinja2
 
 import classbook
 from classbook.publish import report, say
-from classbook.sources import Document, Section, SourceError, read
+from classbook.sources import Document, Section, SourceError, read, slugify
 
 SKELETON = Path(__file__).parent / "skeleton"
 #: Words of a heading kept in its chapter's file name.
 FILE_NAME_WORDS = 5
-
-
-def slugify(text: str, fallback: str = "book") -> str:
-    """A file-name-safe ASCII slug of ``text`` (``fallback`` if nothing ASCII is left)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or fallback
 
 
 def requirement() -> str:
@@ -46,8 +39,6 @@ def _fence(markdown: str) -> str:
 
 def _quote(text: str) -> str:
     """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
-    import json
-
     return json.dumps(text, ensure_ascii=False)
 
 

@@ -88,8 +88,3 @@ def read(path: Path, data: bytes) -> Document:
     sections, guesses = _parse(decode_text(path, data))
     title = next((s.heading for s in sections if s.heading), "")
     return Document(path, "text", tuple(sections), title=title, guesses=tuple(guesses))
-
-
-def read_source(path: Path) -> list[Section]:
-    """Parse the plain-text source document at ``path``."""
-    return list(read(path, path.read_bytes()).sections)

@@ -11,7 +11,6 @@ from classbook.ext.schemas.assignment import (
     Assignment,
     Chapter,
     file_name_problem,
-    slugify,
 )
 from classbook.ext.schemas.base import BibKey, IsoDate, OptionalText, Strict, item_errors
 from classbook.ext.schemas.claims import MAX_QUOTE_WORDS, VERDICTS, Claim, Evidence, Verdict
@@ -38,6 +37,5 @@ __all__ = [
     "item_errors",
     "keys",
     "kind",
-    "slugify",
     "validate",
 ]

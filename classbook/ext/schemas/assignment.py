@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from classbook.ext.schemas.base import IsoDate, OptionalText, Strict, item_errors
 from classbook.ext.schemas.validation import kind
+from classbook.sources import slugify
 
 #: What the response sheet may have, as the ``include`` key names it.
 Include = Literal["questions", "answer-space"]
@@ -140,16 +141,11 @@ def _choices(book: Sequence[Chapter]) -> str:
     return f"a number from 1 to {len(book)} or one of: {', '.join(names)}"
 
 
-def slugify(text: str) -> str:
-    """``Week 1: Sources`` → ``week-1-sources``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "packet"
-
-
 def file_name_problem(path: Path) -> str | None:
     """What is wrong with an assignment file's name (it becomes addresses), if anything."""
     if _SLUG.match(path.stem):
         return None
     return (
         "name the file in lowercase letters, digits and hyphens (it becomes the packet's and "
-        f"the web page's name), e.g. '{slugify(path.stem)}.yml'"
+        f"the web page's name), e.g. '{slugify(path.stem, 'packet')}.yml'"
     )
