@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, Build
-from helpers import SLUG, pdf_pages
+from helpers import SLUG, fold, pdf_pages
 
 #: Words compared on each side of a page break.
 WINDOW = 4
@@ -154,7 +154,7 @@ def test_each_handout_says_which_book_pages_it_reproduces(book: Build, a4: Path)
     chapters = sorted((ROOT / "book" / "chapters").glob("*.md"))
     for number, chapter in enumerate(chapters, start=1):
         [handout] = book.out("handouts").glob(f"{number:02d}-*-a4.pdf")
-        text = " ".join(pdf_pages(handout))
+        text = fold(" ".join(pdf_pages(handout)))  # a line may break anywhere in it
         match = re.search(r"In the book: pages? (\d+)(?:\u2013(\d+))? of the A4 edition", text)
         assert match, handout.name
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
