@@ -100,6 +100,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("classbook_edition", "student", "env", ENUM("student", "teacher"))
     app.add_config_value("classbook_print_theme", "print", "env", str)
     app.add_config_value("classbook_render_timeout", 300, "env", int)
+    # The book PDF is laid out in parts of about this many words, side by side on every core.
+    app.add_config_value("classbook_pdf_part_words", 6000, "env", int)
     app.add_config_value("classbook_publisher", "", "env", str)
     app.add_config_value("classbook_subtitle", "", "env", str)
     app.add_config_value("classbook_description", "", "env", str)

@@ -45,6 +45,20 @@ def epub_text(epub: Path) -> str:
     )
 
 
+def print_parts(folder: Path) -> list[Path]:
+    """The print HTML of a book PDF build, one file per part (classbook.builders.parts)."""
+    parts = sorted(folder.glob("index-part-*.html"))
+    assert parts, f"no print parts in {folder}"
+    return parts
+
+
+def print_book(folder: Path) -> BeautifulSoup:
+    """All parts of the print book as one soup, in reading order."""
+    return BeautifulSoup(
+        "".join(p.read_text(encoding="utf-8") for p in print_parts(folder)), "html.parser"
+    )
+
+
 def pdf_pages(pdf: Path) -> list[str]:
     """Text of each page of a PDF, as extracted (line breaks kept)."""
     return [page.extract_text() or "" for page in PdfReader(pdf).pages]

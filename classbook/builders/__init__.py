@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -18,7 +19,7 @@ from sphinx.util import logging
 from sphinx.util.display import progress_message
 
 from classbook import render
-from classbook.builders import singlepage, translators
+from classbook.builders import parts, singlepage, translators
 from classbook.ext import pagemap, scripts
 from classbook.publish import reproducible
 
@@ -259,15 +260,24 @@ class PrintMixin:
 
 
 class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
-    """The whole book as one print HTML page, rendered to a PDF per paper size."""
+    """The whole book as print HTML in parts (classbook.builders.parts), laid out side by
+    side and merged into one PDF per paper size (classbook.render.merge)."""
 
     name = "bookpdf"
     format = "html"  # so extensions treat it as HTML output
     epilog = "The PDFs are in %(outdir)s."
 
+    _part: parts.Part | None = None
+    _parts: tuple[parts.Part, ...] = ()
+    _digits = 3
+
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
         context = super().get_doc_context(docname, body, metatags)
         context["classbook_kind"] = "book"
+        context["classbook_front"] = self._part is None or self._part.front
+        if not context["classbook_front"]:
+            context["classbook_counters"] = self._part.counters if self._part else ""
+            return context
         # The printed contents is rendered apart from the book's doctree: its section
         # entries need the same link repair, or they point at '#document-x#section'.
         toctree = global_toctree_for_doc(
@@ -284,17 +294,81 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         pagemap.mark_print_blocks(tree, self.config.root_doc)
         return tree
 
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        """Write the book as parts: the front matter, then groups of whole documents."""
+        self._parts = tuple(parts.split(doctree, self.config.classbook_pdf_part_words))
+        parts.number_counters(list(self._parts), set(chapters(self)))
+        self._digits = parts.estimated_digits(doctree, len(self._parts))
+        try:
+            for part in self._parts:
+                self._part = part
+                with parts.alone(doctree, part, first_body=part.number == 1):
+                    super().write_doc(docname, doctree)
+        finally:
+            self._part = None
+
+    def handle_page(
+        self,
+        pagename: str,
+        addctx: dict[str, Any],
+        templatename: str = "page.html",
+        *,
+        outfilename: str | None = None,
+        event_arg: Any = None,
+    ) -> None:
+        if self._part is not None and pagename == self.config.root_doc:
+            outfilename = str(self.part_html(self._part.number))
+        super().handle_page(
+            pagename, addctx, templatename, outfilename=outfilename, event_arg=event_arg
+        )
+
+    def part_html(self, number: int) -> Path:
+        return Path(self.outdir, f"{self.config.root_doc}-part-{number:02d}{self.out_suffix}")
+
     def finish(self) -> None:
         super().finish()
         slug = self.config.classbook_slug
         edition = "-teacher" if self.tags.has("teacher") else ""
-        index = Path(self.outdir, self.config.root_doc + self.out_suffix)
-        jobs = [
-            self.print_job(index, Path(self.outdir, f"{slug}{edition}-{paper}.pdf"), paper)
-            for paper in self.config.classbook_paper_sizes
-        ]
+        numbers = render.Numbers(scripts.counter_style(self.config), self._digits)
+        sheet = scripts.write_generated(
+            self, scripts.PARTS_CSS, scripts.parts_css(self.config, numbers.placeholder)
+        )
+        books = []
+        for paper in self.config.classbook_paper_sizes:
+            pdf = Path(self.outdir, f"{slug}{edition}-{paper}.pdf")
+            job = self.print_job(self.part_html(0), pdf, paper)
+            count = len(self._parts)
+            part_jobs = tuple(
+                dataclasses.replace(
+                    self.print_job(self.part_html(part.number), folder / f"{pdf.stem}.pdf", paper),
+                    stylesheets=(*job.stylesheets, sheet),
+                    label=f"{job.label} (part {part.number + 1} of {count})",
+                    part=True,
+                )
+                for part in self._parts
+                for folder in [Path(self.outdir, "_parts", f"{part.number:02d}")]
+            )
+            books.append(render.Book(job, part_jobs, numbers))
         with progress_message("rendering the book PDF"):
-            self.render_pdfs(jobs, "book")
+            self.render_books(books)
+
+    def render_books(self, books: list[render.Book]) -> None:
+        """Render and merge ``books`` in the build's pool (or in one of their own)."""
+        try:
+            if render.active is not None:
+                for book in books:
+                    render.active.submit_book(book)
+                return
+            with render.RenderService() as service:
+                futures = [service.submit_book(book) for book in books]
+                results = service.wait(futures)
+        except render.RenderError as error:
+            raise ClassbookError(str(error)) from None
+        for result in results:
+            for level, message in result.messages:
+                log = logger.warning if level >= 30 else logger.debug
+                log("WeasyPrint (%s): %s", result.job.pdf.name, message)
+            logger.info("book %s (%d pages)", result.job.pdf.name, result.pages)
 
 
 class HandoutBuilder(PrintMixin, StandaloneHTMLBuilder):

@@ -11,6 +11,8 @@ from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.writers.html5 import HTML5Translator
 
+from classbook.builders import parts
+
 #: Ids docutils generates per document ("id1", "footnote-1"); they clash once inlined.
 _AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
 
@@ -97,10 +99,55 @@ def _prefix_ids(
 
 
 class SinglePageTranslator(HTML5Translator):
-    """HTML for the one-page book: the document anchor sits on its section (see repair)."""
+    """HTML for the one-page book: the document anchor sits on its section (see repair),
+    and internal links use the parts' scheme (classbook.builders.parts.XREF)."""
+
+    def __init__(self, document: nodes.document, builder: Any) -> None:
+        super().__init__(document, builder)
+        #: Ids of the section just opened, for its heading (see visit_section).
+        self._heading_ids: list[str] = []
 
     def visit_start_of_file(self, node: Any) -> None:
         self.docnames.append(node["docname"])
+
+    def visit_section(self, node: nodes.section) -> None:
+        # A section's anchor goes on its heading (its first child, visited next): a
+        # section may begin at the foot of a page (its margin) and its heading on the
+        # next, and the contents and "see p. N" must give the page where the reader finds
+        # the heading. The root document's own section keeps its ids: the print theme
+        # hides its title.
+        if node.parent is self.document or not node["ids"]:
+            super().visit_section(node)
+            return
+        ids, node["ids"] = node["ids"], []
+        try:
+            super().visit_section(node)
+        finally:
+            node["ids"] = ids
+        self._heading_ids = ids
+
+    def visit_title(self, node: nodes.title) -> None:
+        # Parent pointers of inlined documents are stale (see _own_nodes): the heading is
+        # known as the title visited right after its section.
+        ids, self._heading_ids = self._heading_ids, []
+        if not ids:
+            super().visit_title(node)
+            return
+        own, node["ids"] = node["ids"], [*ids, *node["ids"]]
+        try:
+            super().visit_title(node)
+        finally:
+            node["ids"] = own
+
+    def starttag(
+        self, node: Any, tagname: str, suffix: str = "\n", empty: bool = False, **attributes: Any
+    ) -> str:
+        # Every ``<a href="#...">`` the translator writes (references, citations, the
+        # contents): its target may be laid out in another part of the book.
+        href = attributes.get("href")
+        if tagname == "a" and isinstance(href, str) and href.startswith("#") and len(href) > 1:
+            attributes["href"] = parts.XREF + href[1:]
+        return super().starttag(node, tagname, suffix, empty, **attributes)
 
 
 class PrintFootnotes(SphinxPostTransform):

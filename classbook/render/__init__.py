@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import io
 import itertools
 import logging
 import multiprocessing
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from classbook.render import pdfua
+from classbook.render import merge, pdfua
 from classbook.render.cache import RenderCache
+from classbook.render.merge import Layout, Numbers
 from classbook.render.pagestarts import page_starts
 
 #: CSS page sizes by the paper names used in configuration and file names.
@@ -50,6 +52,8 @@ class Job:
     label: str = ""
     #: Seconds the layout may take (``classbook_render_timeout``): some layouts never end.
     timeout: float = 300.0
+    #: A part of a book: report its anchors and headings for the merge (Result.layout).
+    part: bool = False
 
     @property
     def name(self) -> str:
@@ -70,6 +74,18 @@ class Result:
     reused: bool = False
     #: Where each page begins (classbook.pagestarts), for print page numbers elsewhere.
     page_starts: list[dict[str, Any]] = field(default_factory=list)
+    #: A book part's anchors and headings (Job.part).
+    layout: Layout | None = None
+
+
+@dataclass(frozen=True)
+class Book:
+    """A book PDF laid out in parts at once and merged: its own job (the PDF, its label and
+    timeout; ``html`` is the first part's) and the parts' jobs, in reading order."""
+
+    job: Job
+    parts: tuple[Job, ...]
+    numbers: Numbers = field(default_factory=Numbers)
 
 
 class _Collect(logging.Handler):
@@ -118,12 +134,73 @@ def _alarm(signum: int, frame: object) -> None:
     raise _TimeoutError
 
 
+def _layout(document: Any) -> Layout:
+    """A part's anchors and headings in PDF points (WeasyPrint lays out in CSS pixels, y
+    down; its PDF pages are scaled by 0.75 and flipped)."""
+    anchors: dict[str, tuple[int, float, float]] = {}
+    bookmarks: list[tuple[int, str, int, float, float]] = []
+    for number, page in enumerate(document.pages):
+        height = page.height
+        for name, (x, y, *_) in page.anchors.items():
+            anchors.setdefault(name, (number, x * 0.75, (height - y) * 0.75))
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((level, label, number, x * 0.75, (height - y) * 0.75))
+    return Layout(len(document.pages), anchors, bookmarks)
+
+
+def _keep_digits() -> None:
+    """Embed every font with its digits, used or not.
+
+    A book part prints placeholder zeros where page numbers go (classbook.render.merge
+    writes the numbers once all parts are laid out); the digits that replace them must be
+    in the embedded subset, with their widths and their text for copy and screen readers.
+    """
+    import weasyprint.pdf
+    from fontTools.ttLib import TTFont
+
+    original = weasyprint.pdf.build_fonts_dictionary
+    if getattr(original, "classbook", False):
+        return
+    found: dict[str, dict[int, tuple[str, int]]] = {}
+    wanted = "".join(merge.DIGITS.values())
+
+    def digits(font: Any) -> dict[int, tuple[str, int]]:
+        if font.hash not in found:
+            glyphs: dict[int, tuple[str, int]] = {}
+            try:
+                face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+                cmap = face.getBestCmap() or {}
+                metrics = face["hmtx"]
+                for char in wanted:
+                    if (name := cmap.get(ord(char))) is not None:
+                        width = round(metrics[name][0] * 1000 / font.upem)
+                        glyphs[face.getGlyphID(name)] = (char, width)
+            except Exception:  # a font fontTools cannot read keeps what it had
+                glyphs = {}
+            found[font.hash] = glyphs
+        return found[font.hash]
+
+    def build(pdf: Any, fonts: Any, compress: Any, subset: Any, options: Any) -> Any:
+        for font in fonts.values():
+            if font.bitmap:
+                continue
+            for glyph, (char, width) in digits(font).items():
+                font.to_unicode.setdefault(glyph, char)
+                font.widths.setdefault(glyph, width)
+        return original(pdf, fonts, compress, subset, options)
+
+    build.classbook = True  # type: ignore[attr-defined]
+    weasyprint.pdf.build_fonts_dictionary = build
+
+
 class _Renderer:
     """WeasyPrint set up once per worker (fonts, parsed stylesheets) and reused for every job."""
 
     def __init__(self) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
+
+        _keep_digits()
 
         self.fonts = FontConfiguration()
         self.paper = {
@@ -174,6 +251,8 @@ class _Renderer:
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
             result.page_starts = page_starts(document)
+            if job.part:
+                result.layout = _layout(document)
             result.served = sorted({*served, *(p for _, deps in sheets for p in deps)})
         except _TimeoutError:
             partial.unlink(missing_ok=True)
@@ -217,12 +296,46 @@ def _render_in_worker(job: Job) -> Result:
         raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from None
 
 
+def _merge_in_worker(book: Book, parts: list[Result]) -> Result:
+    """Merge a book's rendered parts into its PDF (classbook.render.merge)."""
+    started = time.perf_counter()
+    job = book.job
+    layouts = [part.layout or Layout(part.pages) for part in parts]
+    partial = job.pdf.with_name(job.pdf.name + ".part")
+    try:
+        job.pdf.parent.mkdir(parents=True, exist_ok=True)
+        warnings = merge.merge([p.job.pdf for p in parts], layouts, partial, book.numbers)
+        os.replace(partial, job.pdf)
+    except Exception as error:  # re-raised in the parent: keep it picklable and named
+        partial.unlink(missing_ok=True)
+        raise RenderError(
+            f"{job.html}: merging the parts of {job.pdf.name} failed: {error}"
+        ) from None
+    result = Result(job, pages=sum(layout.pages for layout in layouts))
+    offset = 0
+    for part, layout in zip(parts, layouts, strict=True):
+        # Parts are laid out alone: their messages are the book's, their pages follow on.
+        result.messages += [(level, message) for level, message in part.messages]
+        result.page_starts += [
+            {**start, "page": start["page"] + offset} for start in part.page_starts
+        ]
+        offset += layout.pages
+    result.messages += [(logging.WARNING, warning) for warning in warnings]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 @dataclass(order=True)
 class _Pending:
     priority: tuple[int, int]
     sequence: int
     job: Job = field(compare=False)
     future: Future[Result] = field(compare=False)
+    #: What the worker runs, and with what (a render by default; a book's merge).
+    task: Callable[..., Result] = field(default=_render_in_worker, compare=False)
+    args: tuple[Any, ...] = field(default=(), compare=False)
+    #: The cache key its result is stored under (None: the job's own).
+    key: str | None = field(default=None, compare=False)
 
 
 class RenderService:
@@ -275,6 +388,52 @@ class RenderService:
         self._dispatch()
         return future
 
+    def submit_book(self, book: Book) -> Future[Result]:
+        """Render the parts of ``book`` (each cached alone), then merge them in a worker.
+
+        The merged PDF is cached under the parts' PDFs and the page-number style: an edit
+        re-renders the part that holds it, and the merge (seconds) runs again.
+        """
+        future: Future[Result] = Future()
+        self.futures.append(future)
+        self.by_label[book.job.name] = future
+        parts = [self.submit(job) for job in book.parts]
+        remaining = [len(parts)]
+        lock = threading.Lock()
+
+        def part_done(_: Future[Result]) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0]:
+                    return
+            failed = next((p.exception() for p in parts if p.exception() is not None), None)
+            if failed is not None:
+                future.set_exception(failed)
+                return
+            results = [p.result() for p in parts]
+            key = self.cache.book_key(book, results) if self.cache is not None else None
+            if self.cache is not None and (hit := self.cache.fetch(book.job, key=key)):
+                future.set_result(hit)
+                self._report(hit)
+                return
+            self.misses += 1
+            pending = _Pending(
+                (0, 0),
+                next(self._counter),
+                book.job,
+                future,
+                _merge_in_worker,
+                (book, results),
+                key,
+            )
+            with self._lock:
+                heapq.heappush(self._queue, pending)
+            self._dispatch()
+
+        for part in parts:
+            part.add_done_callback(part_done)
+        return future
+
     def start(self) -> None:
         """Start the workers now (each sets WeasyPrint up while the caller goes on)."""
         with self._lock:
@@ -294,8 +453,8 @@ class RenderService:
                 self._start()
                 self._running[pending.sequence] = (pending, time.monotonic())
                 self._pool.apply_async(
-                    _render_in_worker,
-                    (pending.job,),
+                    pending.task,
+                    pending.args or (pending.job,),
                     callback=lambda result, p=pending: self._done(p, result, None),
                     error_callback=lambda error, p=pending: self._done(p, None, error),
                 )
@@ -306,7 +465,7 @@ class RenderService:
             self._running.pop(pending.sequence, None)
         if result is not None and self.cache is not None:
             try:
-                self.cache.store(result)
+                self.cache.store(result, key=pending.key)
             except OSError as store_error:  # a full disk costs the cache, not the build
                 result.messages.append((logging.DEBUG, f"not cached: {store_error}"))
         if error is not None:

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from classbook.render import Job, Result
+    from classbook.render import Book, Job, Result
+    from classbook.render.merge import Layout
 
 #: Bump when the entry format or what the key covers changes.
-FORMAT = "classbook-render-cache-2"
+FORMAT = "classbook-render-cache-3"
 
 
 def _pipeline_version() -> str:
@@ -25,9 +26,9 @@ def _pipeline_version() -> str:
 
     import classbook
     from classbook import render
-    from classbook.render import pagestarts, pdfua
+    from classbook.render import merge, pagestarts, pdfua
 
-    modules = (render, pdfua, pagestarts)
+    modules = (render, pdfua, pagestarts, merge)
     code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules]
     versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
     return "|".join([FORMAT, *versions, classbook.__version__, *code])
@@ -72,16 +73,25 @@ class RenderCache:
         parts += [os.path.relpath(root, base) for root in job.roots]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
+    def book_key(self, book: Book, parts: list[Result]) -> str:
+        """A merged book's key: its parts' PDFs (whatever made them), their layouts and the
+        page-number style."""
+        items = [self._version, "book", repr(book.numbers), book.job.pdf.name]
+        for part in parts:
+            items += [_sha256(part.job.pdf), json.dumps(_layout_json(part.layout))]
+        return hashlib.sha256("\n".join(items).encode()).hexdigest()
+
     # -- Lookup and store ------------------------------------------------------------------
 
-    def fetch(self, job: Job) -> Result | None:
-        """The cached result for ``job``, its PDF put in place; None on a miss.
+    def fetch(self, job: Job, *, key: str | None = None) -> Result | None:
+        """The cached result for ``job`` (under ``key``, else the job's own), its PDF put
+        in place; None on a miss.
 
         A PDF already in place with the right bytes is left untouched (not rewritten).
         """
         from classbook.render import Result
 
-        key = self.key(job)
+        key = key or self.key(job)
         entry = self._entry(key)
         if entry is None:
             return None
@@ -100,7 +110,9 @@ class RenderCache:
         self.used.add(key)
         messages = [(int(level), str(text)) for level, text in entry["messages"]]
         starts = entry.get("page_starts", [])
-        return Result(job, entry["pages"], messages, reused=True, page_starts=starts)
+        result = Result(job, entry["pages"], messages, reused=True, page_starts=starts)
+        result.layout = _layout_from_json(entry.get("layout"))
+        return result
 
     def _entry(self, key: str) -> dict[str, Any] | None:
         try:
@@ -113,10 +125,10 @@ class RenderCache:
             return None
         return entry
 
-    def store(self, result: Result) -> None:
+    def store(self, result: Result, *, key: str | None = None) -> None:
         """Keep a fresh render's PDF, page count and messages under its key."""
         job = result.job
-        key = self.key(job)
+        key = key or self.key(job)
         base = job.html.parent
         html = str(job.html.resolve())
         sheets = {str(sheet.resolve()) for sheet in job.stylesheets}
@@ -132,6 +144,7 @@ class RenderCache:
             "pages": result.pages,
             "messages": result.messages,
             "page_starts": result.page_starts,
+            "layout": _layout_json(result.layout),
             "deps": dict(sorted(deps.items())),
         }
         _write_atomic(self.folder / f"{key}.pdf", job.pdf.read_bytes())
@@ -150,6 +163,28 @@ class RenderCache:
                 path.unlink(missing_ok=True)
                 removed += path.suffix == ".pdf"
         return removed
+
+
+def _layout_json(layout: Layout | None) -> dict[str, Any] | None:
+    if layout is None:
+        return None
+    return {
+        "pages": layout.pages,
+        "anchors": {name: list(place) for name, place in layout.anchors.items()},
+        "bookmarks": [list(mark) for mark in layout.bookmarks],
+    }
+
+
+def _layout_from_json(data: Any) -> Layout | None:
+    from classbook.render.merge import Layout
+
+    if not isinstance(data, dict):
+        return None
+    anchors = {name: (int(p), float(x), float(y)) for name, (p, x, y) in data["anchors"].items()}
+    marks = [
+        (int(lv), str(lb), int(p), float(x), float(y)) for lv, lb, p, x, y in data["bookmarks"]
+    ]
+    return Layout(int(data["pages"]), anchors, marks)
 
 
 def _sha256(path: Path) -> str:

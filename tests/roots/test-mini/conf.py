@@ -25,3 +25,4 @@ classbook_license = "CC BY 4.0"
 classbook_license_url = "https://creativecommons.org/licenses/by/4.0/"
 classbook_source_document = "_source/mini.txt"
 classbook_content_note_doc = "note"
+classbook_pdf_part_words = 1  # each document is a part of its own: the merge is exercised

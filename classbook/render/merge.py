@@ -1,0 +1,465 @@
+"""One book PDF from its parts: pages, one structure tree, outline, links and page numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+#: The scheme of links between parts (classbook.builders.parts.XREF).
+XREF = "classbook-xref:"
+#: Digits by CSS counter style: the placeholders and the numbers put in their place.
+DIGITS = {
+    "decimal": "0123456789",
+    "arabic-indic": "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+    "persian": "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a part's render knows and its PDF does not say plainly (from WeasyPrint)."""
+
+    pages: int
+    #: Anchor name -> (page index in the part, x, y in PDF points).
+    anchors: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    #: (level, label, page index in the part, x, y) of each heading, in order.
+    bookmarks: list[tuple[int, str, int, float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """How page numbers are printed: placeholders of ``width`` zeros of ``style``."""
+
+    style: str = "decimal"
+    width: int = 3
+
+    def text(self, number: int) -> str:
+        digits = DIGITS[self.style]
+        return "".join(digits[int(d)] for d in str(number))
+
+    @property
+    def placeholder(self) -> str:
+        return DIGITS[self.style][0] * self.width
+
+
+def merge(
+    parts: Sequence[Path], layouts: Sequence[Layout], target: Path, numbers: Numbers
+) -> list[str]:
+    """Write ``target`` from the part PDFs; return warnings (anchors no part has).
+
+    The first part's catalog (metadata, language, viewer preferences) is the book's. Each
+    later part's pages follow; its structure elements join the one /Document element and
+    its parent-tree keys move past the earlier parts'. Links between parts become GoTo
+    destinations, the outline is built from every part's headings, and every page-number
+    placeholder is replaced by its number (classbook.render.merge.Numbers).
+    """
+    warnings: list[str] = []
+    offsets = [0]
+    for layout in layouts:
+        offsets.append(offsets[-1] + layout.pages)
+    anchors: dict[str, tuple[int, float, float]] = {}
+    for offset, layout in zip(offsets, layouts, strict=False):
+        for name, (page, x, y) in layout.anchors.items():
+            anchors.setdefault(name, (offset + page, x, y))
+
+    with pikepdf.open(io.BytesIO(parts[0].read_bytes())) as book:
+        tree = book.Root.StructTreeRoot
+        document = _document_element(tree)
+        entries = list(_number_tree(tree.ParentTree))
+        next_key = int(tree.get("/ParentTreeNextKey", _next_key(entries)))
+        role_map = Dictionary(tree.get("/RoleMap", Dictionary()))
+        for path in parts[1:]:
+            with pikepdf.open(io.BytesIO(path.read_bytes())) as part:
+                next_key = _append(book, part, document, entries, base=next_key, role_map=role_map)
+        tree.ParentTree = book.make_indirect(
+            Dictionary(Nums=Array([item for key, value in entries for item in (key, value)]))
+        )
+        tree.ParentTreeNextKey = next_key
+        if role_map:
+            tree.RoleMap = role_map
+        targets = _links(book, anchors, warnings)
+        _outline(book, layouts, offsets)
+        _named_destinations(book, anchors)
+        _page_numbers(book, entries, targets, numbers)
+        book.save(target, deterministic_id=True, compress_streams=True)
+    return warnings
+
+
+# -- Pages and the structure tree ---------------------------------------------------------------
+
+
+def _document_element(tree: Dictionary) -> Dictionary:
+    kids = tree.K
+    element = kids[0] if isinstance(kids, Array) else kids
+    if not isinstance(kids, Array):
+        tree.K = Array([element])
+    if not isinstance(element.get("/K"), Array):
+        element.K = Array([] if element.get("/K") is None else [element.K])
+    return element
+
+
+def _number_tree(node: Dictionary) -> Iterator[tuple[int, Any]]:
+    if "/Nums" in node:
+        nums = node.Nums
+        for index in range(0, len(nums), 2):
+            yield int(nums[index]), nums[index + 1]
+    for kid in node.get("/Kids", []):
+        yield from _number_tree(kid)
+
+
+def _next_key(entries: list[tuple[int, Any]]) -> int:
+    return max((key for key, _ in entries), default=-1) + 1
+
+
+def _append(
+    book: pikepdf.Pdf,
+    part: pikepdf.Pdf,
+    document: Dictionary,
+    entries: list[tuple[int, Any]],
+    *,
+    base: int,
+    role_map: Dictionary,
+) -> int:
+    """Append ``part`` to ``book``; return the next free parent-tree key."""
+    first = len(book.pages)
+    book.pages.extend(part.pages)
+    for page in book.pages[first:]:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + base
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                annotation.StructParent = int(annotation.StructParent) + base
+    tree = part.Root.StructTreeRoot
+    # The same copier as the pages': references to the part's pages and annotations land
+    # on their copies in the book.
+    for kid in _document_element(tree).K:
+        copied = _copy(book, kid)
+        if isinstance(copied, Dictionary):
+            copied.P = document
+        document.K.append(copied)
+    part_entries = list(_number_tree(tree.ParentTree))
+    for key, value in part_entries:
+        entries.append((key + base, _copy(book, value)))
+    for role, standard in tree.get("/RoleMap", Dictionary()).items():
+        role_map[role] = standard
+    return base + int(tree.get("/ParentTreeNextKey", _next_key(part_entries)))
+
+
+def _copy(book: pikepdf.Pdf, item: Any) -> Any:
+    """``item`` of a part in ``book``: indirect objects through the pages' copier, direct
+    arrays and dictionaries item by item (qpdf copies indirect objects only)."""
+    if not isinstance(item, pikepdf.Object):
+        return item
+    if item.is_indirect:
+        return book.copy_foreign(item)
+    if isinstance(item, Array):
+        return Array([_copy(book, value) for value in item])
+    if isinstance(item, Dictionary):
+        return Dictionary({key: _copy(book, value) for key, value in item.items()})
+    return item
+
+
+# -- Links, outline, destinations ----------------------------------------------------------
+
+
+def _destination(book: pikepdf.Pdf, page: int, x: float, y: float) -> Array:
+    return Array([book.pages[page].obj, Name.XYZ, Decimal(f"{x:.3f}"), Decimal(f"{y:.3f}"), 0])
+
+
+def _links(
+    book: pikepdf.Pdf, anchors: dict[str, tuple[int, float, float]], warnings: list[str]
+) -> dict[tuple[int, int], int]:
+    """Point every link between parts at its anchor; return annotation -> the number of
+    the page it leads to."""
+    targets: dict[tuple[int, int], int] = {}
+    for page in book.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            if action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(XREF):
+                continue
+            name = uri[len(XREF) :]
+            if name not in anchors:
+                warnings.append(f"No anchor #{name} for internal URI reference")
+                del annotation["/A"]
+                continue
+            number, x, y = anchors[name]
+            del annotation["/A"]
+            annotation.Dest = _destination(book, number, x, y)
+            if str(annotation.get("/Contents", "")) == uri:
+                annotation.Contents = String(name)
+            targets[annotation.objgen] = number + 1
+    return targets
+
+
+def _outline(book: pikepdf.Pdf, layouts: Sequence[Layout], offsets: Sequence[int]) -> None:
+    """The bookmarks of every part, nested by level across parts."""
+    with book.open_outline() as outline:
+        outline.root.clear()
+        stack: list[tuple[int, list[pikepdf.OutlineItem]]] = [(0, outline.root)]
+        for offset, layout in zip(offsets, layouts, strict=False):
+            for level, label, page, x, y in layout.bookmarks:
+                item = pikepdf.OutlineItem(
+                    label, offset + page, pikepdf.PageLocation.XYZ, left=x, top=y
+                )
+                while stack[-1][0] >= level:
+                    stack.pop()
+                stack[-1][1].append(item)
+                stack.append((level, item.children))
+
+
+def _named_destinations(book: pikepdf.Pdf, anchors: dict[str, tuple[int, float, float]]) -> None:
+    """``book.pdf#id`` opens at the anchor, as WeasyPrint's own name tree did."""
+    names = pikepdf.NameTree.new(book)
+    for name in sorted(anchors):
+        number, x, y = anchors[name]
+        names[name] = _destination(book, number, x, y)
+    book.Root.Names = Dictionary(Dests=names.obj)
+
+
+# -- Page numbers ------------------------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+
+
+@dataclass
+class _Font:
+    """A font's glyphs for the digits (two-byte codes) and their widths."""
+
+    codes: dict[str, bytes]
+    widths: dict[bytes, float]
+
+    @classmethod
+    def read(cls, font: Dictionary, digits: str) -> _Font | None:
+        cmap = font.get("/ToUnicode")
+        if cmap is None:
+            return None
+        codes: dict[str, bytes] = {}
+        for code, text in _BFCHAR.findall(cmap.read_bytes()):
+            char = bytes.fromhex(text.decode()).decode("utf-16-be", "replace")
+            if char in digits and len(code) == 4:
+                codes.setdefault(char, bytes.fromhex(code.decode()))
+        widths: dict[bytes, float] = {}
+        descendant = font.get("/DescendantFonts", [None])[0]
+        spec = list(descendant.get("/W", [])) if descendant is not None else []
+        index = 0
+        while index < len(spec):
+            first = int(spec[index])
+            if isinstance(spec[index + 1], Array):
+                for offset, width in enumerate(spec[index + 1]):
+                    widths[(first + offset).to_bytes(2, "big")] = float(width)
+                index += 2
+            else:
+                last, width = int(spec[index + 1]), float(spec[index + 2])
+                for gid in range(first, last + 1):
+                    widths[gid.to_bytes(2, "big")] = width
+                index += 3
+        return cls(codes, widths)
+
+    def width(self, glyphs: bytes) -> float:
+        return sum(self.widths.get(glyphs[i : i + 2], 0.0) for i in range(0, len(glyphs), 2))
+
+
+def _page_numbers(
+    book: pikepdf.Pdf,
+    entries: list[tuple[int, Any]],
+    targets: dict[tuple[int, int], int],
+    numbers: Numbers,
+) -> None:
+    """Put each page's number in its running foot, and each link's target page number in
+    its placeholder (the last run of placeholder digits inside the link)."""
+    parents = dict(entries)
+    fonts = _Fonts(DIGITS[numbers.style])
+    for index, page in enumerate(book.pages):
+        by_mcid = _link_targets(parents.get(int(page.obj.get("/StructParents", -1))), targets)
+        resources = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
+        instructions = pikepdf.parse_content_stream(page)
+        patcher = _Page(numbers, fonts, resources, by_mcid)
+        if patcher.patch(instructions, index + 1):
+            page.obj.Contents = book.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+class _Fonts:
+    """The digits of each font resource, read once per merge."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+        self.read: dict[tuple[int, int], _Font | None] = {}
+
+    def get(self, resource: Dictionary | None) -> _Font | None:
+        if resource is None:
+            return None
+        if resource.objgen not in self.read:
+            self.read[resource.objgen] = _Font.read(resource, self.digits)
+        return self.read[resource.objgen]
+
+
+class _Page:
+    """The placeholders of one page's content stream, and the numbers that replace them."""
+
+    def __init__(
+        self,
+        numbers: Numbers,
+        fonts: _Fonts,
+        resources: Dictionary,
+        by_mcid: dict[int, tuple[int, int]],
+    ) -> None:
+        self.numbers = numbers
+        self.fonts = fonts
+        self.resources = resources
+        self.by_mcid = by_mcid
+        #: Open marked-content sequences: (inside an artifact, the innermost MCID).
+        self.stack: list[tuple[bool, int | None]] = []
+
+    def mark(self, operator: str, operands: Any) -> None:
+        if operator == "EMC":
+            if self.stack:
+                self.stack.pop()
+            return
+        artifact, mcid = self.stack[-1] if self.stack else (False, None)
+        properties = operands[1] if operator == "BDC" else None
+        if isinstance(properties, Dictionary) and "/MCID" in properties:
+            mcid = int(properties.MCID)
+        self.stack.append((artifact or operands[0] == Name.Artifact, mcid))
+
+    def patch(self, instructions: list[Any], page_number: int) -> bool:
+        """Replace the page's placeholders in ``instructions``; True if any."""
+        font: _Font | None = None
+        # The last placeholder inside each link: (instruction, first glyph, font, target).
+        last: dict[int, tuple[int, int, _Font, int]] = {}
+        edits: list[tuple[int, int, _Font, int, str]] = []
+        zero = self.numbers.placeholder[0]
+        for position, (operands, operator) in enumerate(instructions):
+            op = str(operator)
+            if op in ("BDC", "BMC", "EMC"):
+                self.mark(op, operands)
+            elif op == "Tf":
+                font = self.fonts.get(self.resources.get(operands[0]))
+            elif op == "TJ" and font is not None and zero in font.codes:
+                artifact, mcid = self.stack[-1] if self.stack else (False, None)
+                glyphs = _glyphs(operands[0])
+                runs = _runs(glyphs, font.codes[zero], self.numbers.width)
+                if artifact and runs and len(glyphs) == self.numbers.width:
+                    edits.append((position, runs[-1], font, page_number, "center"))
+                elif runs and mcid in self.by_mcid:
+                    link, target = self.by_mcid[mcid]
+                    last[link] = (position, runs[-1], font, target)
+        edits += [(pos, first, font, target, "link") for pos, first, font, target in last.values()]
+        for position, first, font, target, how in edits:
+            operands, operator = instructions[position]
+            array = _replace(operands[0], first, font, self.numbers, target, how=how)
+            instructions[position] = pikepdf.ContentStreamInstruction([array], operator)
+        return bool(edits)
+
+
+def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, tuple[int, int]]:
+    """MCID -> (link element's id, target page) for the marked content inside links."""
+    found: dict[int, tuple[int, int]] = {}
+    if not isinstance(mcids, Array):
+        return found
+    memo: dict[tuple[int, int], int | None] = {}
+    for mcid, element in enumerate(mcids):
+        link = element
+        while isinstance(link, Dictionary) and link.get("/S") not in (Name.Link, Name.Document):
+            link = link.get("/P")
+        if not isinstance(link, Dictionary) or link.get("/S") != Name.Link:
+            continue
+        if link.objgen not in memo:
+            memo[link.objgen] = next(
+                (
+                    targets[kid.Obj.objgen]
+                    for kid in _kids(link)
+                    if isinstance(kid, Dictionary)
+                    and kid.get("/Type") == Name.OBJR
+                    and kid.Obj.objgen in targets
+                ),
+                None,
+            )
+        if memo[link.objgen] is not None:
+            found[mcid] = (link.objgen[0], memo[link.objgen])
+    return found
+
+
+def _kids(element: Dictionary) -> list[Any]:
+    kids = element.get("/K")
+    return list(kids) if isinstance(kids, Array) else [] if kids is None else [kids]
+
+
+def _glyphs(array: Array) -> list[tuple[bytes, float]]:
+    """A TJ array as (two-byte glyph, adjustment after it) pairs; a leading adjustment
+    becomes a glyph-less pair."""
+    glyphs: list[tuple[bytes, float]] = []
+    for item in array:
+        if isinstance(item, String):
+            data = bytes(item)
+            glyphs += [(data[i : i + 2], 0.0) for i in range(0, len(data) - 1, 2)]
+        elif glyphs:
+            code, adjust = glyphs[-1]
+            glyphs[-1] = (code, adjust + float(item))
+        else:
+            glyphs.append((b"", float(item)))
+    return glyphs
+
+
+def _runs(glyphs: list[tuple[bytes, float]], zero: bytes, width: int) -> list[int]:
+    """Where runs of exactly ``width`` placeholder zeros start (not inside longer runs)."""
+    codes = [code for code, _ in glyphs]
+    found = []
+    index = 0
+    while index < len(codes):
+        if codes[index] != zero:
+            index += 1
+            continue
+        end = index
+        while end < len(codes) and codes[end] == zero:
+            end += 1
+        if end - index == width:
+            found.append(index)
+        index = end
+    return found
+
+
+def _replace(
+    array: Array, first: int, font: _Font, numbers: Numbers, number: int, *, how: str
+) -> Array:
+    """A TJ ``array`` with ``number`` in the placeholder that starts at glyph ``first``."""
+    glyphs = _glyphs(array)
+    text = numbers.text(number)
+    if any(char not in font.codes for char in text):
+        return array  # no such glyph in this font: the placeholder stays, never a wrong digit
+    zero = font.codes[numbers.placeholder[0]] * numbers.width
+    digits = b"".join(font.codes[char] for char in text)
+    last = first + numbers.width
+    spare = font.width(zero) - font.width(digits)
+    # A number narrower than its placeholder keeps the placeholder's alignment: centred in
+    # the foot, flush right when it ends its line (the contents), else flush left.
+    at_end = last == len(glyphs)
+    shift = spare / 2 if how == "center" else spare if at_end else 0.0
+    items: list[Any] = []
+    for code, adjust in glyphs[:first]:
+        if code:
+            items.append(String(code))
+        if adjust:
+            items.append(Decimal(f"{adjust:.3f}"))
+    if shift:
+        items.append(Decimal(f"{-shift:.3f}"))
+    items.append(String(digits))
+    trailing = glyphs[last - 1][1]
+    if trailing:
+        items.append(Decimal(f"{trailing:.3f}"))
+    for code, adjust in glyphs[last:]:
+        if code:
+            items.append(String(code))
+        if adjust:
+            items.append(Decimal(f"{adjust:.3f}"))
+    return Array(items)

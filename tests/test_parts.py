@@ -1,0 +1,159 @@
+"""The book PDF laid out in parts and merged: page numbers, links, outline, one tag tree."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from conftest import ROOTS, sphinx
+from helpers import fold, pdf_pages, print_parts
+
+SECTIONS = 24
+
+
+@pytest.fixture(scope="module")
+def long_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture book with sections of every length (so that headings fall at the top of
+    pages, some after their section began at the foot of the page before) and references
+    from one chapter to another; each document is a part of its own."""
+    src = tmp_path_factory.mktemp("long-src") / "mini"
+    shutil.copytree(ROOTS / "test-mini", src)
+    index = src / "index.md"
+    index.write_text(index.read_text().replace(":maxdepth: 1", ":maxdepth: 2"), "utf-8")
+    second = src / "chapters" / "02-second.md"
+    text = second.read_text()
+    for k in range(1, SECTIONS + 1):
+        text += f"\n({_label(k)})=\n## Heading number {k}\n\n"
+        text += "A sentence of ours to fill the page, one of many. " * (9 * k) + "\n"
+    second.write_text(text, "utf-8")
+    first = src / "chapters" / "01-first.md"
+    refs = " ".join(f"See {{ref}}`{_label(k)}`." for k in (1, SECTIONS // 2, SECTIONS))
+    first.write_text(first.read_text() + f"\n{refs}\n", "utf-8")
+    last = src / "chapters" / "03-last.md"
+    last.write_text(last.read_text() + f"\nBack to {{ref}}`{_label(3)}`.\n", "utf-8")
+    out = tmp_path_factory.mktemp("long") / "bookpdf"
+    assert sphinx("bookpdf", src, out, extra=("-D", "classbook_paper_sizes=a4")) == 0
+    return out
+
+
+def _label(k: int) -> str:
+    return f"heading-{k}"
+
+
+def _pdf(folder: Path) -> Path:
+    return folder / "mini-a4.pdf"
+
+
+def _heading_page(pages: list[str], title: str) -> int:
+    """The number of the page where the heading ``title`` is printed (a line of its own)."""
+    found = [n for n, page in enumerate(pages, 1) if title in page.splitlines()]
+    assert len(found) == 1, (title, found)
+    return found[0]
+
+
+def test_the_book_is_laid_out_in_parts(long_book: Path) -> None:
+    # The front matter and each of the six documents: seven parts, one PDF.
+    assert len(print_parts(long_book)) == 7
+    assert len(list((long_book / "_parts").glob("*/mini-a4.pdf"))) == 7
+
+
+def test_contents_give_the_page_of_each_heading(long_book: Path) -> None:
+    pages = pdf_pages(_pdf(long_book))
+    contents = next(page for page in pages if page.startswith("Contents") or "\nContents" in page)
+    at_top = 0
+    for k in range(1, SECTIONS + 1):
+        title = f"Heading number {k}"
+        printed = re.search(re.escape(title) + r"[ .]*(\d+)", contents)
+        assert printed, (title, contents)
+        page = _heading_page(pages, title)
+        assert int(printed.group(1)) == page, title
+        # The page's text begins with the heading (the running head is read last).
+        at_top += pages[page - 1].splitlines()[0] == title
+    assert at_top, "no heading starts a page: the case the fixture is for did not happen"
+
+
+def test_every_page_prints_its_own_number(long_book: Path) -> None:
+    pages = pdf_pages(_pdf(long_book))
+    # Body pages end with the running head ("Mini Book" and the chapter), then the number.
+    body = [n for n, page in enumerate(pages, 1) if page.splitlines()[-2].startswith("Mini Book")]
+    assert len(body) > SECTIONS // 2
+    for number in body:
+        assert pages[number - 1].splitlines()[-1].strip() == str(number), number
+
+
+def _link_texts(pdf: Path) -> list[tuple[str, int]]:
+    """The printed text of each internal link and the number of the page it leads to."""
+    found = []
+    with pikepdf.open(pdf) as document, pdfplumber.open(pdf) as plumbed:
+        numbers = {page.objgen: n for n, page in enumerate(document.pages, 1)}
+        for page, plumbed_page in zip(document.pages, plumbed.pages, strict=True):
+            height = float(page.mediabox[3])
+            for annotation in page.obj.get("/Annots", []):
+                if "/Dest" not in annotation:
+                    continue
+                x1, y1, x2, y2 = (float(v) for v in annotation.Rect)
+                box = (min(x1, x2), height - max(y1, y2), max(x1, x2), height - min(y1, y2))
+                text = plumbed_page.crop(box).extract_text() or ""
+                found.append((fold(text), numbers[annotation.Dest[0].objgen]))
+    return found
+
+
+def test_references_across_parts_show_and_lead_to_the_heading_page(long_book: Path) -> None:
+    pages = pdf_pages(_pdf(long_book))
+    links = _link_texts(_pdf(long_book))
+    checked = 0
+    for index, (text, target) in enumerate(links):
+        if match := re.search(r"Heading number (\d+) \(see p\.(?: (\d+)\))?", text):
+            heading = _heading_page(pages, f"Heading number {match.group(1)}")
+            # A link broken over two lines is two annotations: the number is in the second.
+            printed = match.group(2) or re.match(r"\d+", links[index + 1][0]).group()
+            assert int(printed) == target == heading, text
+            checked += 1
+    assert checked == 4  # three from the first chapter, one from the last
+
+
+def _outline(items: list[pikepdf.OutlineItem], pdf: pikepdf.Pdf) -> list[tuple[str, int]]:
+    numbers = {page.objgen: n for n, page in enumerate(pdf.pages, 1)}
+    found = []
+    for item in items:
+        found.append((item.title, numbers[item.destination[0].objgen]))
+        found += _outline(list(item.children), pdf)
+    return found
+
+
+def test_outline_has_every_heading_at_its_page(long_book: Path) -> None:
+    pages = pdf_pages(_pdf(long_book))
+    with pikepdf.open(_pdf(long_book)) as pdf, pdf.open_outline() as outline:
+        top = [item.title for item in outline.root]
+        marks = _outline(list(outline.root), pdf)
+        second = next(item for item in outline.root if item.title == "Second Section")
+        nested = [child.title for child in second.children]
+    assert "Second Section" in top
+    assert nested == [f"Heading number {k}" for k in range(1, SECTIONS + 1)]
+    for title, page in marks:
+        assert title in pages[page - 1], (title, page)
+
+
+def test_one_structure_tree_for_the_whole_book(long_book: Path) -> None:
+    with pikepdf.open(_pdf(long_book)) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        kids = tree.K if isinstance(tree.K, pikepdf.Array) else [tree.K]
+        assert [str(kid.S) for kid in kids] == ["/Document"]
+        nums = tree.ParentTree.Nums
+        keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+        entries = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert len(keys) == len(set(keys))
+        assert int(tree.ParentTreeNextKey) > max(keys)
+        for page in pdf.pages:
+            marked = entries[int(page.obj.StructParents)]
+            content = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+            mcids = {int(m) for m in re.findall(rb"/MCID (\d+)", content)}
+            assert mcids and max(mcids) < len(marked)
+            for annotation in page.obj.get("/Annots", []):
+                element = entries[int(annotation.StructParent)]
+                objrs = [k for k in element.K if isinstance(k, pikepdf.Dictionary)]
+                assert any(k.Obj.objgen == annotation.objgen for k in objrs)
