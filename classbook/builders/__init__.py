@@ -272,20 +272,36 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
     _digits = 3
 
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
-        context = super().get_doc_context(docname, body, metatags)
-        context["classbook_kind"] = "book"
-        context["classbook_front"] = self._part is None or self._part.front
-        if not context["classbook_front"]:
-            context["classbook_counters"] = self._part.counters if self._part else ""
-            return context
-        # The printed contents is rendered apart from the book's doctree: its section
-        # entries need the same link repair, or they point at '#document-x#section'.
-        toctree = global_toctree_for_doc(
-            self.env, self.config.root_doc, self, tags=self.tags, collapse=False
-        )
-        if toctree is not None:
-            singlepage.repair_links(toctree, getattr(self, "_renamed", {}))
-            context["toc"] = self.render_partial(toctree)["fragment"]
+        # SingleFileHTMLBuilder's context, without its contents: it renders the whole
+        # book's toctree for every page, and only the front matter prints it (below).
+        front = self._part is None or self._part.front
+        context: dict[str, Any] = {
+            "parents": [],
+            "prev": None,
+            "next": None,
+            "docstitle": None,
+            "title": self.config.html_title,
+            "meta": None,
+            "body": body,
+            "metatags": metatags,
+            "rellinks": [],
+            "sourcename": "",
+            "toc": "",
+            "display_toc": False,
+            "classbook_kind": "book",
+            "classbook_front": front,
+            "classbook_counters": "" if front or self._part is None else self._part.counters,
+        }
+        if front:
+            # The printed contents is rendered apart from the book's doctree: its section
+            # entries need the same link repair, or they point at '#document-x#section'.
+            toctree = global_toctree_for_doc(
+                self.env, self.config.root_doc, self, tags=self.tags, collapse=False
+            )
+            if toctree is not None:
+                singlepage.repair_links(toctree, getattr(self, "_renamed", {}))
+                context["toc"] = self.render_partial(toctree)["fragment"]
+                context["display_toc"] = True
         return context
 
     def assemble_doctree(self) -> nodes.document:

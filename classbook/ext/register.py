@@ -212,10 +212,23 @@ def evidence_list(directive: SphinxDirective, claim: schemas.Claim) -> nodes.bul
     return items
 
 
+#: Claims files read, by their identity: every editor's note looks its entry up, and a
+#: book with a note per chapter would parse the whole register once per note.
+_CLAIMS: dict[tuple[str, int, int, int], list[schemas.Claim]] = {}
+
+
 def read_claims(path: Path) -> list[schemas.Claim]:
-    """The well-formed entries of a claims file (the whole-book check reports the others)."""
-    valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
-    return [claim for _record, claim in valid]
+    """The well-formed entries of a claims file (the whole-book check reports the others);
+    read once per version of the file (callers must not change the list)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path), *((stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat else (-1, -1, -1)))
+    if key not in _CLAIMS:
+        valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
+        _CLAIMS[key] = [claim for _record, claim in valid]
+    return _CLAIMS[key]
 
 
 def validate(

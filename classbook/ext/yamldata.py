@@ -110,10 +110,32 @@ def _read(data: DataFile) -> tuple[bool, Any]:
     return True, content
 
 
+#: Files parsed, by their identity: a build checks the claims register at several stages,
+#: and PyYAML with line marks takes most of a second for a register of 200 claims.
+_PARSED: dict[tuple[str, int, int, int], tuple[bool, Any, list[tuple[int, str]]]] = {}
+
+
+def _read_once(data: DataFile) -> tuple[bool, Any]:
+    """:func:`_read`, remembered for each version of the file (its records are shared:
+    nobody changes them; the problems are copied into each ``data``)."""
+    try:
+        stat = data.path.stat()
+    except OSError:
+        return _read(data)
+    key = (str(data.path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if key not in _PARSED:
+        fresh = DataFile(data.path)
+        parsed, content = _read(fresh)
+        _PARSED[key] = (parsed, content, fresh.problems)
+    parsed, content, problems = _PARSED[key]
+    data.problems += problems
+    return parsed, content
+
+
 def load(path: Path) -> DataFile:
     """Read a YAML file that holds a list of mappings; never raises for bad content."""
     data = DataFile(path)
-    parsed, content = _read(data)
+    parsed, content = _read_once(data)
     if not parsed or content is None:
         return data
     if not isinstance(content, Items):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import io
 import itertools
@@ -139,13 +140,19 @@ def _layout(document: Any) -> Layout:
     down; its PDF pages are scaled by 0.75 and flipped)."""
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks: list[tuple[int, str, int, float, float]] = []
+    links: set[str] = set()
     for number, page in enumerate(document.pages):
         height = page.height
         for name, (x, y, *_) in page.anchors.items():
             anchors.setdefault(name, (number, x * 0.75, (height - y) * 0.75))
         for level, label, (x, y), _state in page.bookmarks:
             bookmarks.append((level, label, number, x * 0.75, (height - y) * 0.75))
-    return Layout(len(document.pages), anchors, bookmarks)
+        links.update(
+            target[len(merge.XREF) :]
+            for _kind, target, *_ in page.links
+            if isinstance(target, str) and target.startswith(merge.XREF)
+        )
+    return Layout(len(document.pages), anchors, bookmarks, sorted(links))
 
 
 def _keep_digits() -> None:
@@ -296,15 +303,31 @@ def _render_in_worker(job: Job) -> Result:
         raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from None
 
 
-def _merge_in_worker(book: Book, parts: list[Result]) -> Result:
-    """Merge a book's rendered parts into its PDF (classbook.render.merge)."""
+def _number_in_worker(job: Job, first_page: int, pages: dict[str, int], numbers: Numbers) -> Result:
+    """Write a book part's page numbers (classbook.render.merge.number): ``job.html`` is the
+    rendered part, ``job.pdf`` the numbered copy."""
+    started = time.perf_counter()
+    partial = job.pdf.with_name(job.pdf.name + ".part")
+    try:
+        merge.number(job.html, partial, first_page, pages, numbers)
+        os.replace(partial, job.pdf)
+    except Exception as error:  # re-raised in the parent: keep it picklable and named
+        partial.unlink(missing_ok=True)
+        raise RenderError(
+            f"{job.html}: numbering the pages of {job.label} failed: {error}"
+        ) from None
+    return Result(job, seconds=time.perf_counter() - started)
+
+
+def _merge_in_worker(book: Book, parts: list[Result], numbered: list[Result]) -> Result:
+    """Merge a book's numbered parts into its PDF (classbook.render.merge)."""
     started = time.perf_counter()
     job = book.job
     layouts = [part.layout or Layout(part.pages) for part in parts]
     partial = job.pdf.with_name(job.pdf.name + ".part")
     try:
         job.pdf.parent.mkdir(parents=True, exist_ok=True)
-        warnings = merge.merge([p.job.pdf for p in parts], layouts, partial, book.numbers)
+        warnings = merge.merge([n.job.pdf for n in numbered], layouts, partial)
         os.replace(partial, job.pdf)
     except Exception as error:  # re-raised in the parent: keep it picklable and named
         partial.unlink(missing_ok=True)
@@ -336,6 +359,8 @@ class _Pending:
     args: tuple[Any, ...] = field(default=(), compare=False)
     #: The cache key its result is stored under (None: the job's own).
     key: str | None = field(default=None, compare=False)
+    #: Whether its result is a progress line of its own (a part's numbering is not).
+    reported: bool = field(default=True, compare=False)
 
 
 class RenderService:
@@ -389,49 +414,91 @@ class RenderService:
         return future
 
     def submit_book(self, book: Book) -> Future[Result]:
-        """Render the parts of ``book`` (each cached alone), then merge them in a worker.
+        """Lay out the parts of ``book`` (each cached alone), number their pages once all
+        are laid out (each part apart, cached by what its numbers are), then merge them.
 
-        The merged PDF is cached under the parts' PDFs and the page-number style: an edit
-        re-renders the part that holds it, and the merge (seconds) runs again.
+        An edit re-renders the part that holds it; when no page moved, every other part
+        keeps its numbered PDF, and only the merge (about a second) runs again.
         """
         future: Future[Result] = Future()
         self.futures.append(future)
         self.by_label[book.job.name] = future
         parts = [self.submit(job) for job in book.parts]
-        remaining = [len(parts)]
+        self._when_all(parts, future, lambda results: self._number(book, results, future))
+        return future
+
+    def _when_all(
+        self,
+        futures: list[Future[Result]],
+        outcome: Future[Result],
+        then: Callable[[list[Result]], None],
+    ) -> None:
+        """Call ``then`` with the results once every one of ``futures`` is done; a failure
+        among them fails ``outcome`` instead."""
+        remaining = [len(futures)]
         lock = threading.Lock()
 
-        def part_done(_: Future[Result]) -> None:
+        def done(_: Future[Result]) -> None:
             with lock:
                 remaining[0] -= 1
                 if remaining[0]:
                     return
-            failed = next((p.exception() for p in parts if p.exception() is not None), None)
+            failed = next((f.exception() for f in futures if f.exception() is not None), None)
             if failed is not None:
-                future.set_exception(failed)
+                outcome.set_exception(failed)
                 return
-            results = [p.result() for p in parts]
-            key = self.cache.book_key(book, results) if self.cache is not None else None
-            if self.cache is not None and (hit := self.cache.fetch(book.job, key=key)):
-                future.set_result(hit)
-                self._report(hit)
-                return
-            self.misses += 1
-            pending = _Pending(
-                (0, 0),
-                next(self._counter),
-                book.job,
-                future,
-                _merge_in_worker,
-                (book, results),
-                key,
-            )
-            with self._lock:
-                heapq.heappush(self._queue, pending)
-            self._dispatch()
+            try:
+                then([f.result() for f in futures])
+            except Exception as error:  # in the pool's result thread: hand it to the waiter
+                outcome.set_exception(error)
 
-        for part in parts:
-            part.add_done_callback(part_done)
+        for future in futures:
+            future.add_done_callback(done)
+
+    def _number(self, book: Book, parts: list[Result], outcome: Future[Result]) -> None:
+        layouts = [part.layout or Layout(part.pages) for part in parts]
+        plan = merge.Plan.of(layouts)
+        numbered = []
+        for part, layout, offset in zip(parts, layouts, plan.offsets, strict=True):
+            job = dataclasses.replace(
+                part.job,
+                html=part.job.pdf,
+                pdf=part.job.pdf.with_name(part.job.pdf.stem + "-numbered.pdf"),
+                label=f"{part.job.name} (numbers)",
+            )
+            args = (job, offset + 1, plan.numbers_for(layout), book.numbers)
+            numbered.append(self._task(job, _number_in_worker, args, reported=False))
+        self._when_all(numbered, outcome, lambda done: self._merge(book, parts, done, outcome))
+
+    def _merge(
+        self, book: Book, parts: list[Result], numbered: list[Result], outcome: Future[Result]
+    ) -> None:
+        merged = self._task(book.job, _merge_in_worker, (book, parts, numbered))
+        merged.add_done_callback(lambda f: _chain(f, outcome))
+
+    def _task(
+        self,
+        job: Job,
+        task: Callable[..., Result],
+        args: tuple[Any, ...],
+        *,
+        reported: bool = True,
+    ) -> Future[Result]:
+        """Run ``task(*args)`` in the pool, first in the queue, unless the cache holds its
+        output (keyed by the bytes of its inputs, which are files, and the arguments)."""
+        future: Future[Result] = Future()
+        key = self.cache.task_key(job, args) if self.cache is not None else None
+        if self.cache is not None and (hit := self.cache.fetch(job, key=key)):
+            future.set_result(hit)
+            if reported:
+                self._report(hit)
+            return future
+        if reported:
+            self.misses += 1
+        pending = _Pending((0, 0), next(self._counter), job, future, task, args, key, reported)
+        with self._lock:
+            heapq.heappush(self._queue, pending)
+        self._dispatch()
         return future
 
     def start(self) -> None:
@@ -473,7 +540,8 @@ class RenderService:
         else:
             assert result is not None
             pending.future.set_result(result)
-            self._report(result)
+            if pending.reported:
+                self._report(result)
         self._dispatch()
 
     def _report(self, result: Result) -> None:
@@ -526,6 +594,14 @@ class RenderService:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _chain(source: Future[Result], target: Future[Result]) -> None:
+    """Resolve ``target`` as ``source`` was."""
+    if (error := source.exception()) is not None:
+        target.set_exception(error)
+    else:
+        target.set_result(source.result())
 
 
 #: The service of the build in progress (set by the orchestrator); None: each builder

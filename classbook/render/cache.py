@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from classbook.render import Book, Job, Result
+    from classbook.render import Job, Result
     from classbook.render.merge import Layout
 
 #: Bump when the entry format or what the key covers changes.
@@ -73,12 +73,16 @@ class RenderCache:
         parts += [os.path.relpath(root, base) for root in job.roots]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    def book_key(self, book: Book, parts: list[Result]) -> str:
-        """A merged book's key: its parts' PDFs (whatever made them), their layouts and the
-        page-number style."""
-        items = [self._version, "book", repr(book.numbers), book.job.pdf.name]
-        for part in parts:
-            items += [_sha256(part.job.pdf), json.dumps(_layout_json(part.layout))]
+    def task_key(self, job: Job, args: tuple[Any, ...]) -> str:
+        """The key of a task on files (a part's numbering, a book's merge): the bytes of
+        every file among its arguments (results name theirs), its other arguments, and the
+        pipeline's version."""
+        items = [self._version, job.pdf.name]
+        for value in _flatten(args):
+            if isinstance(value, Path):
+                items.append(_sha256(value) if value.is_file() else f"missing {value.name}")
+            else:
+                items.append(repr(value))
         return hashlib.sha256("\n".join(items).encode()).hexdigest()
 
     # -- Lookup and store ------------------------------------------------------------------
@@ -165,6 +169,25 @@ class RenderCache:
         return removed
 
 
+def _flatten(value: Any) -> Iterable[Any]:
+    """The parts of a task's arguments that decide its output, in order."""
+    from classbook.render import Book, Job, Result
+
+    if isinstance(value, Result):
+        yield from _flatten((value.job.pdf, _layout_json(value.layout), value.pages))
+    elif isinstance(value, Job):
+        yield from _flatten((value.html, value.paper, value.stylesheets))
+    elif isinstance(value, Book):
+        yield from _flatten((value.job.pdf.name, value.numbers))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flatten(item)
+    elif isinstance(value, dict):
+        yield repr(sorted(value.items()))
+    else:
+        yield value
+
+
 def _layout_json(layout: Layout | None) -> dict[str, Any] | None:
     if layout is None:
         return None
@@ -172,6 +195,7 @@ def _layout_json(layout: Layout | None) -> dict[str, Any] | None:
         "pages": layout.pages,
         "anchors": {name: list(place) for name, place in layout.anchors.items()},
         "bookmarks": [list(mark) for mark in layout.bookmarks],
+        "links": list(layout.links),
     }
 
 
@@ -184,7 +208,8 @@ def _layout_from_json(data: Any) -> Layout | None:
     marks = [
         (int(lv), str(lb), int(p), float(x), float(y)) for lv, lb, p, x, y in data["bookmarks"]
     ]
-    return Layout(int(data["pages"]), anchors, marks)
+    links = [str(name) for name in data.get("links", [])]
+    return Layout(int(data["pages"]), anchors, marks, links)
 
 
 def _sha256(path: Path) -> str:

@@ -32,6 +32,8 @@ class Layout:
     anchors: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     #: (level, label, page index in the part, x, y) of each heading, in order.
     bookmarks: list[tuple[int, str, int, float, float]] = field(default_factory=list)
+    #: The anchors its links between parts name.
+    links: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,26 +52,62 @@ class Numbers:
         return DIGITS[self.style][0] * self.width
 
 
-def merge(
-    parts: Sequence[Path], layouts: Sequence[Layout], target: Path, numbers: Numbers
-) -> list[str]:
-    """Write ``target`` from the part PDFs; return warnings (anchors no part has).
+@dataclass(frozen=True)
+class Plan:
+    """Where each part's pages fall in the book, and where every anchor is."""
+
+    #: The book's page index of each part's first page.
+    offsets: tuple[int, ...]
+    #: Anchor name -> (page index in the book, x, y); the first part's anchor wins.
+    anchors: dict[str, tuple[int, float, float]]
+
+    @classmethod
+    def of(cls, layouts: Sequence[Layout]) -> Plan:
+        offsets = [0]
+        for layout in layouts[:-1]:
+            offsets.append(offsets[-1] + layout.pages)
+        anchors: dict[str, tuple[int, float, float]] = {}
+        for offset, layout in zip(offsets, layouts, strict=True):
+            for name, (page, x, y) in layout.anchors.items():
+                anchors.setdefault(name, (offset + page, x, y))
+        return cls(tuple(offsets), anchors)
+
+    def numbers_for(self, layout: Layout) -> dict[str, int]:
+        """The printed page number of each anchor ``layout``'s links lead to."""
+        return {name: self.anchors[name][0] + 1 for name in layout.links if name in self.anchors}
+
+
+def number(
+    source: Path, target: Path, first_page: int, pages: dict[str, int], numbers: Numbers
+) -> None:
+    """Write ``target``: the part ``source`` with its page numbers in their placeholders.
+
+    Its pages are numbered from ``first_page``; a link to anchor ``name`` shows
+    ``pages[name]``. Parts are numbered apart (in the render pool, each cached on its own):
+    an edit that moves no page leaves every other part's numbered PDF as it was.
+    """
+    with pikepdf.open(io.BytesIO(source.read_bytes())) as part:
+        targets: dict[tuple[int, int], int] = {}
+        for page in part.pages:
+            for annotation in page.obj.get("/Annots", []):
+                name = _xref(annotation)
+                if name is not None and name in pages:
+                    targets[annotation.objgen] = pages[name]
+        entries = list(_number_tree(part.Root.StructTreeRoot.ParentTree))
+        _page_numbers(part, entries, targets, numbers, first_page)
+        part.save(target, deterministic_id=True, compress_streams=True)
+
+
+def merge(parts: Sequence[Path], layouts: Sequence[Layout], target: Path) -> list[str]:
+    """Write ``target`` from the numbered part PDFs; return warnings (anchors no part has).
 
     The first part's catalog (metadata, language, viewer preferences) is the book's. Each
     later part's pages follow; its structure elements join the one /Document element and
     its parent-tree keys move past the earlier parts'. Links between parts become GoTo
-    destinations, the outline is built from every part's headings, and every page-number
-    placeholder is replaced by its number (classbook.render.merge.Numbers).
+    destinations, and the outline and the named destinations are the whole book's.
     """
     warnings: list[str] = []
-    offsets = [0]
-    for layout in layouts:
-        offsets.append(offsets[-1] + layout.pages)
-    anchors: dict[str, tuple[int, float, float]] = {}
-    for offset, layout in zip(offsets, layouts, strict=False):
-        for name, (page, x, y) in layout.anchors.items():
-            anchors.setdefault(name, (offset + page, x, y))
-
+    plan = Plan.of(layouts)
     with pikepdf.open(io.BytesIO(parts[0].read_bytes())) as book:
         tree = book.Root.StructTreeRoot
         document = _document_element(tree)
@@ -85,10 +123,9 @@ def merge(
         tree.ParentTreeNextKey = next_key
         if role_map:
             tree.RoleMap = role_map
-        targets = _links(book, anchors, warnings)
-        _outline(book, layouts, offsets)
-        _named_destinations(book, anchors)
-        _page_numbers(book, entries, targets, numbers)
+        _links(book, plan.anchors, warnings)
+        _outline(book, layouts, plan.offsets)
+        _named_destinations(book, plan.anchors)
         book.save(target, deterministic_id=True, compress_streams=True)
     return warnings
 
@@ -174,32 +211,31 @@ def _destination(book: pikepdf.Pdf, page: int, x: float, y: float) -> Array:
     return Array([book.pages[page].obj, Name.XYZ, Decimal(f"{x:.3f}"), Decimal(f"{y:.3f}"), 0])
 
 
+def _xref(annotation: Dictionary) -> str | None:
+    """The anchor a link between parts names, or None for any other annotation."""
+    action = annotation.get("/A")
+    if action is None or action.get("/S") != Name.URI:
+        return None
+    uri = str(action.URI)
+    return uri[len(XREF) :] if uri.startswith(XREF) else None
+
+
 def _links(
     book: pikepdf.Pdf, anchors: dict[str, tuple[int, float, float]], warnings: list[str]
-) -> dict[tuple[int, int], int]:
-    """Point every link between parts at its anchor; return annotation -> the number of
-    the page it leads to."""
-    targets: dict[tuple[int, int], int] = {}
+) -> None:
+    """Point every link between parts at its anchor."""
     for page in book.pages:
         for annotation in page.obj.get("/Annots", []):
-            action = annotation.get("/A")
-            if action is None or action.get("/S") != Name.URI:
+            name = _xref(annotation)
+            if name is None:
                 continue
-            uri = str(action.URI)
-            if not uri.startswith(XREF):
-                continue
-            name = uri[len(XREF) :]
+            del annotation["/A"]
             if name not in anchors:
                 warnings.append(f"No anchor #{name} for internal URI reference")
-                del annotation["/A"]
                 continue
-            number, x, y = anchors[name]
-            del annotation["/A"]
-            annotation.Dest = _destination(book, number, x, y)
-            if str(annotation.get("/Contents", "")) == uri:
+            annotation.Dest = _destination(book, *anchors[name])
+            if str(annotation.get("/Contents", "")) == XREF + name:
                 annotation.Contents = String(name)
-            targets[annotation.objgen] = number + 1
-    return targets
 
 
 def _outline(book: pikepdf.Pdf, layouts: Sequence[Layout], offsets: Sequence[int]) -> None:
@@ -275,12 +311,13 @@ def _page_numbers(
     entries: list[tuple[int, Any]],
     targets: dict[tuple[int, int], int],
     numbers: Numbers,
+    first_page: int,
 ) -> None:
     """Put each page's number in its running foot, and each link's target page number in
     its placeholder (the last run of placeholder digits inside the link)."""
     parents = dict(entries)
     fonts = _Fonts(DIGITS[numbers.style])
-    for index, page in enumerate(book.pages):
+    for index, page in enumerate(book.pages, start=first_page - 1):
         by_mcid = _link_targets(parents.get(int(page.obj.get("/StructParents", -1))), targets)
         resources = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
         instructions = pikepdf.parse_content_stream(page)
@@ -347,6 +384,8 @@ class _Page:
                 font = self.fonts.get(self.resources.get(operands[0]))
             elif op == "TJ" and font is not None and zero in font.codes:
                 artifact, mcid = self.stack[-1] if self.stack else (False, None)
+                if not artifact and mcid not in self.by_mcid:
+                    continue  # the text itself: most of the page, and never a number of ours
                 glyphs = _glyphs(operands[0])
                 runs = _runs(glyphs, font.codes[zero], self.numbers.width)
                 if artifact and runs and len(glyphs) == self.numbers.width:
