@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The peer the book PDF is compared with (issue: chunked book PDF), and where it lives.
 SIMPLEPDF = "sphinx-simplepdf==1.7.0"
+#: Debian's Chromium (the browser tests' too): the stretch figure's printer.
+CHROMIUM = "/usr/bin/chromium"
 SIMPLEPDF_VENV = ROOT / "_build" / "bench" / "simplepdf-venv"
 WORDS = [
     "the",
@@ -271,6 +273,13 @@ class Record:
     #: The book PDF alone (student edition, A4), cold: wall seconds and peak tree RSS.
     pdf_s: float | None = None
     pdf_peak_rss_mb: float | None = None
+    #: Both editions' book PDFs (A4) through the orchestrator: cold, and after one edit.
+    pdf_build_cold_s: float | None = None
+    pdf_build_edit_s: float | None = None
+    #: The same book printed by Chromium (single-page HTML, the web theme), as Jupyter
+    #: Book's pdfhtml does: wall seconds of the print alone, and its pages.
+    chromium_s: float | None = None
+    chromium_pages: int | None = None
 
 
 def _pages(folder: Path) -> int:
@@ -345,6 +354,32 @@ def bench_book_pdf(project: Path) -> tuple[float, float]:
                "-d", str(out / ".doctrees")]  # fmt: skip
     seconds, peak, _ = measure([command], project)
     return seconds, peak
+
+
+def bench_book_pdf_edit(project: Path) -> tuple[float, float]:
+    """Both editions' book PDFs (A4) through the orchestrator, cold into a build folder and
+    cache of their own, then again after one chapter's edit: wall seconds of each."""
+    build = project / "_build-pdf"
+    command = [sys.executable, "-m", "classbook", "build", "-q", "--build-dir", str(build),
+               "-D", "classbook_paper_sizes=a4", "pdf"]  # fmt: skip
+    cold = measure([command], project)[0]
+    edit_one_chapter(project)
+    edit = measure([command], project)[0]
+    return cold, edit
+
+
+def bench_chromium(project: Path) -> tuple[float, int]:
+    """The single-page HTML of the book (web theme) printed by Chromium: wall seconds of
+    the print, and its pages (Jupyter Book's ``pdfhtml`` prints the same way)."""
+    out = project / "singlehtml"
+    build = [sys.executable, "-m", "sphinx", "-b", "singlehtml", "-c", str(project),
+             str(project / "book"), str(out), "-q"]  # fmt: skip
+    measure([build], project)
+    pdf = project / "chromium.pdf"
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+               f"--print-to-pdf={pdf}", (out / "index.html").as_uri()]  # fmt: skip
+    seconds = measure([command], project)[0]
+    return seconds, _count_pages([pdf])
 
 
 def simplepdf_python() -> Path:
@@ -431,6 +466,18 @@ def table(records: list[Record]) -> str:
                 f"{ours.pdf_s / peer.pdf_s:.2f}x its time, "
                 f"{(ours.pdf_peak_rss_mb or 0) / peer.pdf_peak_rss_mb:.2f}x its memory"
             )
+        if ours.pdf_build_cold_s and ours.pdf_build_edit_s:
+            rows.append(
+                f"{book}: book PDFs (both editions, A4) cold {ours.pdf_build_cold_s:.1f} s, "
+                f"after one chapter's edit {ours.pdf_build_edit_s:.1f} s: "
+                f"{ours.pdf_build_edit_s / ours.pdf_build_cold_s:.2f}x cold"
+            )
+        if ours.chromium_s and ours.pdf_s:
+            rows.append(
+                f"{book}: Chromium prints the single-page site in {ours.chromium_s:.1f} s "
+                f"({ours.chromium_pages} pages, no page numbers): our book PDF takes "
+                f"{ours.pdf_s / ours.chromium_s:.2f}x its time"
+            )
     return "\n".join(rows)
 
 
@@ -457,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
                 if n and pipeline == "classbook":
                     record.html_s, record.html_basic_s = bench_html_themes(project)
                     record.pdf_s, record.pdf_peak_rss_mb = bench_book_pdf(project)
+                    record.pdf_build_cold_s, record.pdf_build_edit_s = bench_book_pdf_edit(project)
+                    record.chromium_s, record.chromium_pages = bench_chromium(project)
                     records.append(record)
                     sys.stderr.write(f"bench: {name}, book PDF with {SIMPLEPDF}\n")
                     record = bench_simplepdf(project, name)
