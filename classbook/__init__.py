@@ -102,6 +102,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("classbook_render_timeout", 300, "env", int)
     # The book PDF is laid out in parts of about this many words, side by side on every core.
     app.add_config_value("classbook_pdf_part_words", 6000, "env", int)
+    # Digits of the book PDF's page numbers (0: from the book's length).
+    app.add_config_value("classbook_pdf_page_digits", 0, "env", int)
     app.add_config_value("classbook_publisher", "", "env", str)
     app.add_config_value("classbook_subtitle", "", "env", str)
     app.add_config_value("classbook_description", "", "env", str)

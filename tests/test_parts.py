@@ -157,3 +157,18 @@ def test_one_structure_tree_for_the_whole_book(long_book: Path) -> None:
                 element = entries[int(annotation.StructParent)]
                 objrs = [k for k in element.K if isinstance(k, pikepdf.Dictionary)]
                 assert any(k.Obj.objgen == annotation.objgen for k in objrs)
+
+
+def test_more_pages_than_digits_fails_naming_the_setting(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "mini"
+    shutil.copytree(ROOTS / "test-mini", src)
+    out = tmp_path / "bookpdf"
+    extra = ("-D", "classbook_pdf_page_digits=1", "-D", "classbook_paper_sizes=a4")
+    assert sphinx("bookpdf", src, out, extra=extra) != 0
+    err = capsys.readouterr().err
+    match = re.search(
+        r"mini-a4\.pdf has (\d+) pages, more than its 1-digit page numbers can show", err
+    )
+    assert match, err
+    assert f"set classbook_pdf_page_digits = {len(match.group(1))} in conf.py" in err
+    assert not (out / "mini-a4.pdf").exists()

@@ -314,7 +314,9 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         """Write the book as parts: the front matter, then groups of whole documents."""
         self._parts = tuple(parts.split(doctree, self.config.classbook_pdf_part_words))
         parts.number_counters(list(self._parts), set(chapters(self)))
-        self._digits = parts.estimated_digits(doctree, len(self._parts))
+        self._digits = self.config.classbook_pdf_page_digits or parts.estimated_digits(
+            doctree, len(self._parts)
+        )
         try:
             for part in self._parts:
                 self._part = part

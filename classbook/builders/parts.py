@@ -124,7 +124,9 @@ def _has_documents(element: nodes.Element) -> bool:
 
 
 def estimated_digits(tree: nodes.document, parts: int) -> int:
-    """Digits the book's page numbers will need, from its length (a generous page holds
-    2,400 characters; every document starts a page); merge re-renders on an overflow."""
-    pages = len(tree.astext()) // 2400 + 2 * len(top_level_documents(tree)) + 4 + parts
+    """Digits the book's page numbers will need, from its length (a page holds about
+    2,400 characters or more; every document starts a page, every image may take one).
+    A book longer than that fails with a message naming ``classbook_pdf_page_digits``."""
+    images = sum(1 for _ in tree.findall(nodes.image))
+    pages = len(tree.astext()) // 2400 + 2 * len(top_level_documents(tree)) + images + 4 + parts
     return len(str(max(pages, 1)))

@@ -458,6 +458,16 @@ class RenderService:
     def _number(self, book: Book, parts: list[Result], outcome: Future[Result]) -> None:
         layouts = [part.layout or Layout(part.pages) for part in parts]
         plan = merge.Plan.of(layouts)
+        pages = plan.offsets[-1] + layouts[-1].pages
+        if len(str(pages)) > book.numbers.width:
+            outcome.set_exception(
+                RenderError(
+                    f"{book.job.pdf.name} has {pages} pages, more than its "
+                    f"{book.numbers.width}-digit page numbers can show: set "
+                    f"classbook_pdf_page_digits = {len(str(pages))} in conf.py"
+                )
+            )
+            return
         numbered = []
         for part, layout, offset in zip(parts, layouts, plan.offsets, strict=True):
             job = dataclasses.replace(
