@@ -119,6 +119,10 @@ classbook_source_title = "The Homs Massacre (anonymous text, as received)"
 classbook_paper_sizes = ["a4", "letter"]
 classbook_print_theme = "print"
 classbook_render_timeout = 300
+# The book PDF is laid out in parts of about this many words, side by side on every core;
+# its page numbers have this many digits (0: from the book's length).
+classbook_pdf_part_words = 6000
+classbook_pdf_page_digits = 0
 
 # The EPUB's dc:description and dc:contributor (Sphinx writes "unknown" otherwise).
 epub_description = classbook_description

@@ -172,3 +172,10 @@ def test_more_pages_than_digits_fails_naming_the_setting(tmp_path: Path, capsys)
     assert match, err
     assert f"set classbook_pdf_page_digits = {len(match.group(1))} in conf.py" in err
     assert not (out / "mini-a4.pdf").exists()
+
+
+def test_parts_stay_in_the_work_area(mini) -> None:
+    # The published folder holds the book PDFs, not the parts they were merged from.
+    folder = mini.out("bookpdf")
+    assert (folder / "mini-a4.pdf").is_file()
+    assert not list(folder.rglob("_parts"))

@@ -364,7 +364,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
                     part=True,
                 )
                 for part in self._parts
-                for folder in [Path(self.outdir, "_parts", f"{part.number:02d}")]
+                for folder in [Path(self.outdir, parts.FOLDER, f"{part.number:02d}")]
             )
             books.append(render.Book(job, part_jobs, numbers))
         with progress_message("rendering the book PDF"):

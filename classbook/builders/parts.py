@@ -13,6 +13,8 @@ from sphinx import addnodes
 #: another part ("No anchor"), so every internal link takes this scheme in print and
 #: classbook.render.merge points it at its anchor once the parts are one PDF.
 XREF = "classbook-xref:"
+#: Where a book PDF builder keeps its parts' PDFs, in its output folder (never published).
+FOLDER = "_parts"
 
 
 @dataclass

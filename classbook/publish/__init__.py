@@ -23,10 +23,20 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from classbook.builders import parts
 from classbook.publish import reproducible
 
 #: Files Sphinx keeps for its incremental builds: not part of what is published.
 BOOKKEEPING = frozenset({".buildinfo", ".buildinfo.bak"})
+#: Folders of a work area that are the build's own (a book PDF's parts), never published.
+WORK_FOLDERS = frozenset({parts.FOLDER})
+
+
+def published(relative: Path) -> bool:
+    """Whether a work-area file (its path inside the output folder) is published."""
+    return relative.name not in BOOKKEEPING and not WORK_FOLDERS.intersection(relative.parts[:-1])
+
+
 #: Exit status when another build holds the lock (Sphinx itself uses 1 and 2).
 LOCKED = 3
 #: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
@@ -213,7 +223,11 @@ def _epoch() -> int:
 def _published_files(folder: Path) -> list[Path]:
     """Files of an output folder in a stable order, without Sphinx's bookkeeping."""
     return sorted(
-        (path for path in folder.rglob("*") if path.is_file() and path.name not in BOOKKEEPING),
+        (
+            path
+            for path in folder.rglob("*")
+            if path.is_file() and published(path.relative_to(folder))
+        ),
         key=lambda path: path.relative_to(folder).as_posix(),
     )
 

@@ -365,7 +365,7 @@ class Build:
             if step.output != output or not folder.is_dir():
                 continue
             for path in sorted(folder.glob(step.pattern)):
-                if path.is_file() and path.name not in publish.BOOKKEEPING:
+                if path.is_file() and publish.published(path.relative_to(folder)):
                     files[path.relative_to(folder).as_posix()] = path
         return files
 
