@@ -179,3 +179,15 @@ def test_parts_stay_in_the_work_area(mini) -> None:
     folder = mini.out("bookpdf")
     assert (folder / "mini-a4.pdf").is_file()
     assert not list(folder.rglob("_parts"))
+
+
+def test_see_page_for_references_not_for_terms_or_citations(book, long_book: Path) -> None:
+    # References to sections and chapters say where they lead; a citation names its source
+    # and a glossary term itself, found by name in the bibliography and the glossary.
+    text = fold(" ".join(pdf_pages(_pdf(long_book))))
+    assert re.search(r"the second chapter \(see p\. \d+\)", text)
+    assert "[Doe, n.d.]" in text
+    real = fold(" ".join(pdf_pages(book.out("bookpdf") / "homs-massacre-a4.pdf")))
+    assert re.search(r"About this edition \(see p\. \d+\)", real)
+    assert "Syrian Observatory for Human Rights" in real
+    assert "Syrian Observatory for Human Rights (see p." not in real

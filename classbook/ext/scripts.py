@@ -172,7 +172,9 @@ def parts_css(config: Config, placeholder: str) -> str:
             f'{xref}"]::after {{ content: {see_page}; }}',
             f'{xref}document-"]::after,',
             # A toctree list left in print (the documents are inlined): no page to see; a
-            # citation names its source, found by name in the bibliography.
+            # citation names its source and a glossary term itself, found by name in the
+            # bibliography and the glossary.
+            f'{xref}term-"]::after,',
             "body.book main .toctree-wrapper > ul a.reference.internal::after,",
             "body.book main .bibtex-citation a.reference.internal::after { content: none; }",
             "",
