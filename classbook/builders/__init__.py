@@ -249,6 +249,11 @@ class PrintMixin:
             results = list(render.render_all(jobs, timeout=self.config.classbook_render_timeout))
         except render.RenderError as error:
             raise ClassbookError(str(error)) from None
+        self.log_results(results, what)
+        return results
+
+    def log_results(self, results: list[render.Result], what: str) -> None:
+        """Route WeasyPrint's messages of a plain ``sphinx-build`` into Sphinx's log."""
         for result in results:
             for level, message in result.messages:
                 # WeasyPrint warns about what it could not lay out or fetch: under -W
@@ -256,7 +261,6 @@ class PrintMixin:
                 log = logger.warning if level >= 30 else logger.debug
                 log("WeasyPrint (%s): %s", result.job.pdf.name, message)
             logger.info("%s %s (%d pages)", what, result.job.pdf.name, result.pages)
-        return results
 
 
 class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
@@ -382,11 +386,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
                 results = service.wait(futures)
         except render.RenderError as error:
             raise ClassbookError(str(error)) from None
-        for result in results:
-            for level, message in result.messages:
-                log = logger.warning if level >= 30 else logger.debug
-                log("WeasyPrint (%s): %s", result.job.pdf.name, message)
-            logger.info("book %s (%d pages)", result.job.pdf.name, result.pages)
+        self.log_results(results, "book")
 
 
 class HandoutBuilder(PrintMixin, StandaloneHTMLBuilder):

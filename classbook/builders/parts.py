@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from docutils import nodes
 from sphinx import addnodes
 
+from classbook.render import merge
+
 #: Links between parts: WeasyPrint lays a part out alone and would drop a ``#id`` link to
 #: another part ("No anchor"), so every internal link takes this scheme in print and
 #: classbook.render.merge points it at its anchor once the parts are one PDF.
-XREF = "classbook-xref:"
+XREF = merge.XREF
 #: Where a book PDF builder keeps its parts' PDFs, in its output folder (never published).
 FOLDER = "_parts"
 

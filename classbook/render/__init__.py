@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import heapq
 import io
@@ -303,19 +304,27 @@ def _render_in_worker(job: Job) -> Result:
         raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from None
 
 
+@contextlib.contextmanager
+def _written(target: Path, doing: str) -> Iterator[Path]:
+    """A path beside ``target`` to write, renamed onto it when the block succeeds (a reader
+    never sees half a PDF); on a failure it is removed and the error, re-raised in the
+    parent, says what was being done (picklable and named)."""
+    partial = target.with_name(target.name + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield partial
+        os.replace(partial, target)
+    except Exception as error:
+        partial.unlink(missing_ok=True)
+        raise RenderError(f"{doing} failed: {error}") from None
+
+
 def _number_in_worker(job: Job, first_page: int, pages: dict[str, int], numbers: Numbers) -> Result:
     """Write a book part's page numbers (classbook.render.merge.number): ``job.html`` is the
     rendered part, ``job.pdf`` the numbered copy."""
     started = time.perf_counter()
-    partial = job.pdf.with_name(job.pdf.name + ".part")
-    try:
+    with _written(job.pdf, f"{job.html}: numbering the pages of {job.label}") as partial:
         merge.number(job.html, partial, first_page, pages, numbers)
-        os.replace(partial, job.pdf)
-    except Exception as error:  # re-raised in the parent: keep it picklable and named
-        partial.unlink(missing_ok=True)
-        raise RenderError(
-            f"{job.html}: numbering the pages of {job.label} failed: {error}"
-        ) from None
     return Result(job, seconds=time.perf_counter() - started)
 
 
@@ -324,16 +333,8 @@ def _merge_in_worker(book: Book, parts: list[Result], numbered: list[Result]) ->
     started = time.perf_counter()
     job = book.job
     layouts = [part.layout or Layout(part.pages) for part in parts]
-    partial = job.pdf.with_name(job.pdf.name + ".part")
-    try:
-        job.pdf.parent.mkdir(parents=True, exist_ok=True)
+    with _written(job.pdf, f"{job.html}: merging the parts of {job.pdf.name}") as partial:
         warnings = merge.merge([n.job.pdf for n in numbered], layouts, partial)
-        os.replace(partial, job.pdf)
-    except Exception as error:  # re-raised in the parent: keep it picklable and named
-        partial.unlink(missing_ok=True)
-        raise RenderError(
-            f"{job.html}: merging the parts of {job.pdf.name} failed: {error}"
-        ) from None
     result = Result(job, pages=sum(layout.pages for layout in layouts))
     offset = 0
     for part, layout in zip(parts, layouts, strict=True):

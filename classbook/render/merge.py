@@ -13,7 +13,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-#: The scheme of links between parts (classbook.builders.parts.XREF).
+#: The scheme of links between parts: the print HTML's internal links (see
+#: classbook.builders.parts), pointed at their anchors by the merge.
 XREF = "classbook-xref:"
 #: Digits by CSS counter style: the placeholders and the numbers put in their place.
 DIGITS = {
@@ -243,7 +244,7 @@ def _outline(book: pikepdf.Pdf, layouts: Sequence[Layout], offsets: Sequence[int
     with book.open_outline() as outline:
         outline.root.clear()
         stack: list[tuple[int, list[pikepdf.OutlineItem]]] = [(0, outline.root)]
-        for offset, layout in zip(offsets, layouts, strict=False):
+        for offset, layout in zip(offsets, layouts, strict=True):
             for level, label, page, x, y in layout.bookmarks:
                 item = pikepdf.OutlineItem(
                     label, offset + page, pikepdf.PageLocation.XYZ, left=x, top=y
@@ -258,8 +259,7 @@ def _named_destinations(book: pikepdf.Pdf, anchors: dict[str, tuple[int, float, 
     """``book.pdf#id`` opens at the anchor, as WeasyPrint's own name tree did."""
     names = pikepdf.NameTree.new(book)
     for name in sorted(anchors):
-        number, x, y = anchors[name]
-        names[name] = _destination(book, number, x, y)
+        names[name] = _destination(book, *anchors[name])
     book.Root.Names = Dictionary(Dests=names.obj)
 
 
@@ -331,14 +331,14 @@ class _Fonts:
 
     def __init__(self, digits: str) -> None:
         self.digits = digits
-        self.read: dict[tuple[int, int], _Font | None] = {}
+        self.found: dict[tuple[int, int], _Font | None] = {}
 
     def get(self, resource: Dictionary | None) -> _Font | None:
         if resource is None:
             return None
-        if resource.objgen not in self.read:
-            self.read[resource.objgen] = _Font.read(resource, self.digits)
-        return self.read[resource.objgen]
+        if resource.objgen not in self.found:
+            self.found[resource.objgen] = _Font.read(resource, self.digits)
+        return self.found[resource.objgen]
 
 
 class _Page:
@@ -372,9 +372,10 @@ class _Page:
     def patch(self, instructions: list[Any], page_number: int) -> bool:
         """Replace the page's placeholders in ``instructions``; True if any."""
         font: _Font | None = None
-        # The last placeholder inside each link: (instruction, first glyph, font, target).
-        last: dict[int, tuple[int, int, _Font, int]] = {}
-        edits: list[tuple[int, int, _Font, int, str]] = []
+        # The last placeholder inside each link: (instruction, its glyphs, first placeholder
+        # glyph, font, target).
+        last: dict[int, tuple[int, list[tuple[bytes, float]], int, _Font, int]] = {}
+        edits: list[tuple[int, list[tuple[bytes, float]], int, _Font, int, str]] = []
         zero = self.numbers.placeholder[0]
         for position, (operands, operator) in enumerate(instructions):
             op = str(operator)
@@ -389,16 +390,20 @@ class _Page:
                 glyphs = _glyphs(operands[0])
                 runs = _runs(glyphs, font.codes[zero], self.numbers.width)
                 if artifact and runs and len(glyphs) == self.numbers.width:
-                    edits.append((position, runs[-1], font, page_number, "center"))
+                    edits.append((position, glyphs, runs[-1], font, page_number, "center"))
                 elif runs and mcid in self.by_mcid:
                     link, target = self.by_mcid[mcid]
-                    last[link] = (position, runs[-1], font, target)
-        edits += [(pos, first, font, target, "link") for pos, first, font, target in last.values()]
-        for position, first, font, target, how in edits:
-            operands, operator = instructions[position]
-            array = _replace(operands[0], first, font, self.numbers, target, how=how)
-            instructions[position] = pikepdf.ContentStreamInstruction([array], operator)
-        return bool(edits)
+                    last[link] = (position, glyphs, runs[-1], font, target)
+        edits += [(*edit, "link") for edit in last.values()]
+        changed = False
+        for position, glyphs, first, font, target, how in edits:
+            array = _replace(glyphs, first, font, self.numbers, target, how=how)
+            if array is not None:
+                instructions[position] = pikepdf.ContentStreamInstruction(
+                    [array], instructions[position].operator
+                )
+                changed = True
+        return changed
 
 
 def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, tuple[int, int]]:
@@ -468,37 +473,38 @@ def _runs(glyphs: list[tuple[bytes, float]], zero: bytes, width: int) -> list[in
     return found
 
 
+def _items(glyphs: list[tuple[bytes, float]]) -> list[Any]:
+    """TJ operands from (glyph, adjustment after it) pairs (the inverse of _glyphs)."""
+    items: list[Any] = []
+    for code, adjust in glyphs:
+        if code:
+            items.append(String(code))
+        if adjust:
+            items.append(Decimal(f"{adjust:.3f}"))
+    return items
+
+
 def _replace(
-    array: Array, first: int, font: _Font, numbers: Numbers, number: int, *, how: str
-) -> Array:
-    """A TJ ``array`` with ``number`` in the placeholder that starts at glyph ``first``."""
-    glyphs = _glyphs(array)
+    glyphs: list[tuple[bytes, float]],
+    first: int,
+    font: _Font,
+    numbers: Numbers,
+    number: int,
+    *,
+    how: str,
+) -> Array | None:
+    """A TJ array with ``number`` in the placeholder that starts at glyph ``first`` of
+    ``glyphs``; None when the font lacks one of its digits (the placeholder stays: never a
+    wrong digit)."""
     text = numbers.text(number)
     if any(char not in font.codes for char in text):
-        return array  # no such glyph in this font: the placeholder stays, never a wrong digit
+        return None
     zero = font.codes[numbers.placeholder[0]] * numbers.width
     digits = b"".join(font.codes[char] for char in text)
     last = first + numbers.width
     spare = font.width(zero) - font.width(digits)
     # A number narrower than its placeholder keeps the placeholder's alignment: centred in
     # the foot, flush right when it ends its line (the contents), else flush left.
-    at_end = last == len(glyphs)
-    shift = spare / 2 if how == "center" else spare if at_end else 0.0
-    items: list[Any] = []
-    for code, adjust in glyphs[:first]:
-        if code:
-            items.append(String(code))
-        if adjust:
-            items.append(Decimal(f"{adjust:.3f}"))
-    if shift:
-        items.append(Decimal(f"{-shift:.3f}"))
-    items.append(String(digits))
-    trailing = glyphs[last - 1][1]
-    if trailing:
-        items.append(Decimal(f"{trailing:.3f}"))
-    for code, adjust in glyphs[last:]:
-        if code:
-            items.append(String(code))
-        if adjust:
-            items.append(Decimal(f"{adjust:.3f}"))
-    return Array(items)
+    shift = spare / 2 if how == "center" else spare if last == len(glyphs) else 0.0
+    number_glyphs = [(b"", -shift), (digits, glyphs[last - 1][1])]
+    return Array(_items([*glyphs[:first], *number_glyphs, *glyphs[last:]]))
