@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sphinx.config import ENUM
 
-from classbook.builders import context, web
+from classbook.builders import context, navigation, web
 from classbook.ext import (
     checks,
     citations,
@@ -140,4 +140,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
 
     packets.setup(app)
     web.setup(app)
+    navigation.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
