@@ -63,3 +63,36 @@ def test_chapter_pages_offer_their_own_handouts(book) -> None:
     assert "../downloads/04-february-2-a4.pdf" in hrefs
     assert "../downloads/04-february-2-letter.pdf" in hrefs
     assert "../downloads/homs-massacre.epub" in hrefs
+
+
+def test_the_sitemap_lists_every_page_of_the_site_and_nothing_else(book) -> None:
+    html = book.out("html")
+    sitemap = BeautifulSoup((html / "sitemap.xml").read_text(encoding="utf-8"), "xml")
+    listed = {loc.get_text() for loc in sitemap.find_all("loc")}
+    base = "https://books.example.org/homs-massacre/"
+    assert {f"{base}chapters/{doc}.html" for doc in CHAPTERS} <= listed
+    assert f"{base}index.html" in listed
+    assert not {f"{base}{page}" for page in ("search.html", "genindex.html", "404.html")} & listed
+    # No print or EPUB output carries a sitemap of its own.
+    assert not list(book.out("pdf").rglob("sitemap.xml"))
+    assert not list(book.out("epub").rglob("sitemap.xml"))
+
+
+def test_no_builder_forks_a_queue_server_for_the_sitemap(tmp_path) -> None:
+    """sphinx-sitemap's multiprocessing queue forks a server process per builder; without
+    parallel writing a plain queue does, for the site and the print builders alike."""
+    import multiprocessing
+    import queue
+
+    from conftest import ROOT
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
+
+    for builder in ("html", "bookpdf"):
+        before = set(multiprocessing.active_children())
+        # As sphinx-build does: what the extensions register with docutils goes with it.
+        with docutils_namespace():
+            app = Sphinx(ROOT / "book", ROOT, tmp_path / builder, tmp_path / "doctrees",
+                         builder, status=None, warning=None)  # fmt: skip
+            assert isinstance(app.sitemap_links, queue.Queue), builder
+            assert set(multiprocessing.active_children()) == before, builder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import shutil
 from pathlib import Path
@@ -37,6 +38,7 @@ def long_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     last.write_text(last.read_text() + f"\nBack to {{ref}}`{_label(3)}`.\n", "utf-8")
     out = tmp_path_factory.mktemp("long") / "bookpdf"
     assert sphinx("bookpdf", src, out, extra=("-D", "classbook_paper_sizes=a4")) == 0
+    assert not multiprocessing.active_children()  # its render pool stopped with it
     return out
 
 
@@ -165,6 +167,8 @@ def test_more_pages_than_digits_fails_naming_the_setting(tmp_path: Path, capsys)
     out = tmp_path / "bookpdf"
     extra = ("-D", "classbook_pdf_page_digits=1", "-D", "classbook_paper_sizes=a4")
     assert sphinx("bookpdf", src, out, extra=extra) != 0
+    # The builder's own render pool (started as reading began) stopped with the build.
+    assert not multiprocessing.active_children()
     err = capsys.readouterr().err
     match = re.search(
         r"mini-a4\.pdf has (\d+) pages, more than its 1-digit page numbers can show", err

@@ -210,9 +210,21 @@ class PrintMixin:
     config: Any
     outdir: Path
     env: Any
+    events: Any
 
     def get_theme_config(self) -> tuple[str, dict[str, Any]]:
         return self.config.classbook_print_theme, {}
+
+    def init(self) -> None:
+        super().init()  # type: ignore[misc]
+        self.own_pool: render.RenderService | None = None
+        if render.active is None:
+            # Under a plain sphinx-build the builder renders in a pool of its own, started
+            # as reading starts: its workers set WeasyPrint up while Sphinx reads. Sphinx
+            # emits build-finished after a failure too, which stops it.
+            self.own_pool = render.RenderService()
+            self.events.connect("env-before-read-docs", lambda *_: self.own_pool.start(), 500)
+            self.events.connect("build-finished", lambda *_: self.own_pool.close(), 500)
 
     def print_stylesheets(self) -> list[Path]:
         theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"
@@ -241,12 +253,13 @@ class PrintMixin:
         ``wait`` is set (the builder needs them to go on). Under a plain ``sphinx-build``
         the builder renders them itself and routes WeasyPrint's log into Sphinx's.
         """
-        service = render.active
+        service = render.active or self.own_pool
+        assert service is not None
         try:
-            if service is not None:
-                futures = [service.submit(job, urgent=wait) for job in jobs]
+            futures = [service.submit(job, urgent=wait) for job in jobs]
+            if service is render.active:
                 return service.wait(futures) if wait else []
-            results = list(render.render_all(jobs, timeout=self.config.classbook_render_timeout))
+            results = service.wait(futures)
         except render.RenderError as error:
             raise ClassbookError(str(error)) from None
         self.log_results(results, what)
@@ -273,6 +286,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
 
     _part: parts.Part | None = None
     _parts: tuple[parts.Part, ...] = ()
+    _count = 0
     _digits = 3
 
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
@@ -328,6 +342,10 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
                     super().write_doc(docname, doctree)
         finally:
             self._part = None
+            # The parts' nodes are the whole book's doctree: not needed once written, and
+            # no reason to hold it while the PDFs are laid out.
+            self._count = len(self._parts)
+            self._parts = ()
 
     def handle_page(
         self,
@@ -359,16 +377,16 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         for paper in self.config.classbook_paper_sizes:
             pdf = Path(self.outdir, f"{slug}{edition}-{paper}.pdf")
             job = self.print_job(self.part_html(0), pdf, paper)
-            count = len(self._parts)
+            count = self._count
             part_jobs = tuple(
                 dataclasses.replace(
-                    self.print_job(self.part_html(part.number), folder / f"{pdf.stem}.pdf", paper),
+                    self.print_job(self.part_html(number), folder / f"{pdf.stem}.pdf", paper),
                     stylesheets=(*job.stylesheets, sheet),
-                    label=f"{job.label} (part {part.number + 1} of {count})",
+                    label=f"{job.label} (part {number + 1} of {count})",
                     part=True,
                 )
-                for part in self._parts
-                for folder in [Path(self.outdir, parts.FOLDER, f"{part.number:02d}")]
+                for number in range(count)
+                for folder in [Path(self.outdir, parts.FOLDER, f"{number:02d}")]
             )
             books.append(render.Book(job, part_jobs, numbers))
         with progress_message("rendering the book PDF"):
@@ -376,14 +394,13 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
 
     def render_books(self, books: list[render.Book]) -> None:
         """Render and merge ``books`` in the build's pool (or in one of their own)."""
+        service = render.active or self.own_pool
+        assert service is not None
         try:
-            if render.active is not None:
-                for book in books:
-                    render.active.submit_book(book)
+            futures = [service.submit_book(book) for book in books]
+            if service is render.active:
                 return
-            with render.RenderService() as service:
-                futures = [service.submit_book(book) for book in books]
-                results = service.wait(futures)
+            results = service.wait(futures)
         except render.RenderError as error:
             raise ClassbookError(str(error)) from None
         self.log_results(results, "book")

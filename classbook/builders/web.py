@@ -7,6 +7,7 @@ its cover image, for the EPUB. The theme's accessibility fixes live in templates
 from __future__ import annotations
 
 import html
+import queue
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,23 @@ def configure_builder(app: Sphinx) -> None:
         app.config.sitemap_excludes = ["*"]
 
 
+def unshare_sitemap_queue(app: Sphinx) -> None:
+    """Give sphinx-sitemap a plain queue when no pages are written in parallel.
+
+    sphinx-sitemap collects the pages' addresses in a ``multiprocessing.Manager`` queue,
+    which forks a server process (about 100 MB resident) for every builder, print and
+    EPUB too; a queue shared between processes is needed only when Sphinx writes pages
+    in parallel processes (``-j``).
+    """
+    shared = getattr(app, "sitemap_links", None)
+    if shared is None or app.parallel > 1:
+        return
+    app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]
+    manager = getattr(shared, "_manager", None)
+    if manager is not None:
+        manager.shutdown()
+
+
 def add_cover_to_landing_page(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -131,4 +149,6 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("classbook_repository_url", "", "html", str)
     app.connect("builder-inited", configure_builder)
     app.connect("builder-inited", make_cover)
+    # After sphinx-sitemap's own builder-inited handler (priority 500) has made its queue.
+    app.connect("builder-inited", unshare_sitemap_queue, priority=900)
     app.connect("html-page-context", add_cover_to_landing_page)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
+import functools
 import heapq
 import io
 import itertools
@@ -292,6 +294,21 @@ def _init_worker() -> None:
         _worker = error
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # glibc (Debian); elsewhere, nothing
+    except (OSError, AttributeError):
+        return None
+
+
+def _give_back_memory() -> None:
+    """Return the heap a finished job freed to the system (glibc keeps it otherwise): a
+    worker stays at its set-up size between jobs, not at the size of its biggest job."""
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
+
+
 def _render_in_worker(job: Job) -> Result:
     if isinstance(_worker, BaseException):
         raise RenderError(f"could not set up WeasyPrint: {_worker}")
@@ -302,6 +319,8 @@ def _render_in_worker(job: Job) -> Result:
         raise
     except Exception as error:  # re-raised in the parent: keep it picklable and named
         raise RenderError(f"{job.html}: rendering {job.pdf.name} failed: {error}") from None
+    finally:
+        _give_back_memory()
 
 
 @contextlib.contextmanager
@@ -323,8 +342,11 @@ def _number_in_worker(job: Job, first_page: int, pages: dict[str, int], numbers:
     """Write a book part's page numbers (classbook.render.merge.number): ``job.html`` is the
     rendered part, ``job.pdf`` the numbered copy."""
     started = time.perf_counter()
-    with _written(job.pdf, f"{job.html}: numbering the pages of {job.label}") as partial:
-        merge.number(job.html, partial, first_page, pages, numbers)
+    try:
+        with _written(job.pdf, f"{job.html}: numbering the pages of {job.label}") as partial:
+            merge.number(job.html, partial, first_page, pages, numbers)
+    finally:
+        _give_back_memory()
     return Result(job, seconds=time.perf_counter() - started)
 
 
@@ -333,8 +355,11 @@ def _merge_in_worker(book: Book, parts: list[Result], numbered: list[Result]) ->
     started = time.perf_counter()
     job = book.job
     layouts = [part.layout or Layout(part.pages) for part in parts]
-    with _written(job.pdf, f"{job.html}: merging the parts of {job.pdf.name}") as partial:
-        warnings = merge.merge([n.job.pdf for n in numbered], layouts, partial)
+    try:
+        with _written(job.pdf, f"{job.html}: merging the parts of {job.pdf.name}") as partial:
+            warnings = merge.merge([n.job.pdf for n in numbered], layouts, partial)
+    finally:
+        _give_back_memory()
     result = Result(job, pages=sum(layout.pages for layout in layouts))
     offset = 0
     for part, layout in zip(parts, layouts, strict=True):

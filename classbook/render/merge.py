@@ -127,7 +127,14 @@ def merge(parts: Sequence[Path], layouts: Sequence[Layout], target: Path) -> lis
         _links(book, plan.anchors, warnings)
         _outline(book, layouts, plan.offsets)
         _named_destinations(book, plan.anchors)
-        book.save(target, deterministic_id=True, compress_streams=True)
+        # Every stream is compressed already (by WeasyPrint, or the numbering): copy them as
+        # they are rather than decompress and compress the whole book again.
+        book.save(
+            target,
+            deterministic_id=True,
+            compress_streams=True,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
     return warnings
 
 
@@ -318,7 +325,11 @@ def _page_numbers(
     parents = dict(entries)
     fonts = _Fonts(DIGITS[numbers.style])
     for index, page in enumerate(book.pages, start=first_page - 1):
-        by_mcid = _link_targets(parents.get(int(page.obj.get("/StructParents", -1))), targets)
+        by_mcid = (
+            _link_targets(parents.get(int(page.obj.get("/StructParents", -1))), targets)
+            if targets
+            else {}  # no link of the part shows a page number: only the running feet
+        )
         resources = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
         instructions = pikepdf.parse_content_stream(page)
         patcher = _Page(numbers, fonts, resources, by_mcid)
