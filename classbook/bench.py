@@ -9,8 +9,10 @@ each builder with WeasyPrint workers of its own, nothing cached. (The web theme'
 CSS fed to WeasyPrint does not finish one chapter page in 300 s on this stack, so it is
 no baseline.) For the synthetic books it also times the book PDF alone (student
 edition, A4) against sphinx-simplepdf's, installed into a throwaway environment of its own
-(``_build/bench/simplepdf-venv``; it is not a dependency of the project). Prints a table
-with the ratios and writes ``_build/bench/latest.json``.
+(``_build/bench/simplepdf-venv``; it is not a dependency of the project), and the web site
+with the book theme against Sphinx's basic theme: each pair ``--repeat`` times (3),
+alternating, and reports the medians. Prints a table with the ratios and writes
+``_build/bench/latest.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -416,15 +419,35 @@ def bench_simplepdf(project: Path, book: str) -> Record:
     return Record(book, "simplepdf", pages=pages, pdf_s=seconds, pdf_peak_rss_mb=peak)
 
 
-def bench_html_themes(project: Path) -> tuple[float, float]:
-    """Cold ``html`` builds with the book theme and with Sphinx's ``basic`` theme."""
-    times = []
-    for theme in ("sphinx_book_theme", "basic"):
-        out = project / f"html-{theme}"
-        command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project),
-                   str(project / "book"), str(out), "-q", "-D", f"html_theme={theme}"]  # fmt: skip
-        times.append(measure([command], project)[0])
-    return times[0], times[1]
+def bench_html_themes(project: Path, repeat: int = 1) -> tuple[float, float]:
+    """Cold ``html`` builds with the book theme and with Sphinx's ``basic`` theme, one after
+    the other ``repeat`` times: the median of each."""
+    times: dict[str, list[float]] = {"sphinx_book_theme": [], "basic": []}
+    for _ in range(repeat):
+        for theme, seconds in times.items():
+            out = project / f"html-{theme}"
+            shutil.rmtree(out, ignore_errors=True)
+            command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project),
+                       str(project / "book"), str(out), "-q",
+                       "-D", f"html_theme={theme}"]  # fmt: skip
+            seconds.append(measure([command], project)[0])
+    return statistics.median(times["sphinx_book_theme"]), statistics.median(times["basic"])
+
+
+def bench_book_pdfs(project: Path, book: str, repeat: int = 1) -> tuple[float, float, Record]:
+    """Our book PDF and sphinx-simplepdf's, one after the other ``repeat`` times: the median
+    seconds and peak memory of ours, and simplepdf's record with its medians."""
+    ours: list[tuple[float, float]] = []
+    theirs: list[Record] = []
+    for _ in range(repeat):
+        shutil.rmtree(project / "bookpdf-only", ignore_errors=True)
+        ours.append(bench_book_pdf(project))
+        shutil.rmtree(project / "simplepdf", ignore_errors=True)
+        theirs.append(bench_simplepdf(project, book))
+    peer = theirs[-1]
+    peer.pdf_s = statistics.median(r.pdf_s or 0 for r in theirs)
+    peer.pdf_peak_rss_mb = statistics.median(r.pdf_peak_rss_mb or 0 for r in theirs)
+    return statistics.median(s for s, _ in ours), statistics.median(m for _, m in ours), peer
 
 
 # -- Report ----------------------------------------------------------------------------------
@@ -488,6 +511,13 @@ def main(argv: list[str] | None = None) -> int:
         "--chapters", default="10 50", help="synthetic book sizes, e.g. '10 50' or 200"
     )
     parser.add_argument("--no-real", action="store_true", help="skip the real book")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each paired comparison (book theme and basic theme; our book PDF and "
+        "sphinx-simplepdf's), alternating; their medians are reported",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench" / "latest.json")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in re.split(r"[\s,]+", args.chapters.strip()) if n]
@@ -502,13 +532,16 @@ def main(argv: list[str] | None = None) -> int:
                 bench = bench_classbook if pipeline == "classbook" else bench_naive
                 record = bench(project, name)
                 if n and pipeline == "classbook":
-                    record.html_s, record.html_basic_s = bench_html_themes(project)
-                    record.pdf_s, record.pdf_peak_rss_mb = bench_book_pdf(project)
+                    repeat = args.repeat
+                    record.html_s, record.html_basic_s = bench_html_themes(project, repeat)
+                    sys.stderr.write(f"bench: {name}, book PDF, ours and {SIMPLEPDF}\n")
+                    record.pdf_s, record.pdf_peak_rss_mb, peer = bench_book_pdfs(
+                        project, name, repeat
+                    )
                     record.pdf_build_cold_s, record.pdf_build_edit_s = bench_book_pdf_edit(project)
                     record.chromium_s, record.chromium_pages = bench_chromium(project)
-                    records.append(record)
-                    sys.stderr.write(f"bench: {name}, book PDF with {SIMPLEPDF}\n")
-                    record = bench_simplepdf(project, name)
+                    records.extend([record, peer])
+                    continue
                 records.append(record)
     print(table(records))  # noqa: T201
     args.out.parent.mkdir(parents=True, exist_ok=True)
