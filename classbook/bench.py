@@ -445,8 +445,10 @@ def bench_book_pdfs(project: Path, book: str, repeat: int = 1) -> tuple[float, f
         shutil.rmtree(project / "simplepdf", ignore_errors=True)
         theirs.append(bench_simplepdf(project, book))
     peer = theirs[-1]
-    peer.pdf_s = statistics.median(r.pdf_s or 0 for r in theirs)
-    peer.pdf_peak_rss_mb = statistics.median(r.pdf_peak_rss_mb or 0 for r in theirs)
+    peer.pdf_s = statistics.median(r.pdf_s for r in theirs if r.pdf_s is not None)
+    peer.pdf_peak_rss_mb = statistics.median(
+        r.pdf_peak_rss_mb for r in theirs if r.pdf_peak_rss_mb is not None
+    )
     return statistics.median(s for s, _ in ours), statistics.median(m for _, m in ours), peer
 
 
@@ -504,6 +506,13 @@ def table(records: list[Record]) -> str:
     return "\n".join(rows)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the books, print the table and write ``_build/bench/latest.json``."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -513,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-real", action="store_true", help="skip the real book")
     parser.add_argument(
         "--repeat",
-        type=int,
+        type=_positive,
         default=3,
         help="runs of each paired comparison (book theme and basic theme; our book PDF and "
         "sphinx-simplepdf's), alternating; their medians are reported",

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import sphinx
 
 from classbook import TEMPLATES
 from classbook.builders import navigation
-from tests.conftest import sphinx
 
 #: A book with parts (captions), nesting three deep, pages in folders and beside the root,
 #: a hidden toctree, an external link, sections (the sidebar shows titles only) and a page
@@ -29,7 +29,8 @@ PAGES = {
     "chapters/two/b": "# Two B\n\n```{toctree}\n\ndeep/c\n../one\n```\n",
     "chapters/two/deep/c": "# Deep C & more\n\n## Its section\n\nText.\n",
     "back/notes": "# Notes\n\nText.\n",
-    "lone": "# Lone page\n\nText.\n",
+    # A line separator in a title: HTML's lines end at "\n" only.
+    "lone": "# Lone\u2028page\n\nText.\n",
     "extra": "# Extra\n\nText.\n",
 }
 
@@ -62,17 +63,21 @@ def setup(app):
 """
 
 
-def _site(tmp_path: Path, options: dict) -> tuple[Path, list[dict]]:
+def _site(
+    tmp_path: Path, options: dict, *, pages: dict[str, str] = PAGES, builder: str = "html"
+) -> tuple[Path, list[dict]]:
     source = tmp_path / "src"
-    for name, text in PAGES.items():
+    for name, text in pages.items():
         page = source / f"{name}.md"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(text, encoding="utf-8")
     probe = tmp_path / "probe.jsonl"
     conf = CONF.format(options=options, templates=str(TEMPLATES), probe=str(probe))
     (source / "conf.py").write_text(conf, encoding="utf-8")
-    out = tmp_path / "html"
-    assert sphinx("html", source, out, extra=("-E",)) == 0
+    out = tmp_path / builder
+    assert sphinx(builder, source, out, extra=("-E",)) == 0
+    if not probe.exists():
+        return out, []
     return out, [json.loads(line) for line in probe.read_text(encoding="utf-8").splitlines()]
 
 
@@ -127,3 +132,13 @@ def test_a_folder_s_navigation_is_made_once(tmp_path: Path, monkeypatch) -> None
     # page, then the test's probe asks.
     assert len(made) == 5
     assert len(marked) == 3 * len(probes) == 3 * (len(PAGES) + 2)
+
+
+def test_a_toctree_inside_only_gets_the_themes_own_navigation(tmp_path: Path, monkeypatch) -> None:
+    made: list[str] = []
+    monkeypatch.setattr(navigation.Navigation, "parse", staticmethod(made.append))
+    pages = dict(PAGES)
+    pages["chapters/two/b"] = "# Two B\n\n````{only} html\n```{toctree}\n\ndeep/c\n```\n````\n"
+    _, probes = _site(tmp_path, {}, pages=pages)
+    assert probes and all(probe["ours"] == probe["theirs"] for probe in probes)
+    assert not made  # Sphinx keeps or drops that toctree page by page: no folder's memo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import weakref
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -221,10 +222,12 @@ class PrintMixin:
         if render.active is None:
             # Under a plain sphinx-build the builder renders in a pool of its own, started
             # as reading starts: its workers set WeasyPrint up while Sphinx reads. Sphinx
-            # emits build-finished after a failure too, which stops it.
-            self.own_pool = render.RenderService()
-            self.events.connect("env-before-read-docs", lambda *_: self.own_pool.start(), 500)
-            self.events.connect("build-finished", lambda *_: self.own_pool.close(), 500)
+            # emits build-finished after a failure too, which stops it first of all; a build
+            # that ends without it (Ctrl-C) stops it when the builder goes.
+            pool = self.own_pool = render.RenderService()
+            self.events.connect("env-before-read-docs", lambda *_: pool.start(), 500)
+            self.events.connect("build-finished", lambda *_: pool.close(), 1)
+            weakref.finalize(self, pool.close)
 
     def print_stylesheets(self) -> list[Path]:
         theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"

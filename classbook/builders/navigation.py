@@ -19,11 +19,13 @@ import posixpath
 import re
 import weakref
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
+from sphinx import addnodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 
 if TYPE_CHECKING:
@@ -74,9 +76,12 @@ class _Outline(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[_Tag] = []
         self._open: list[int] = []
+        # getpos() counts lines at "\n" only (str.splitlines would also cut at U+2028 and
+        # other breaks a title may hold).
         self._lines = [0]
-        for line in html.splitlines(keepends=True):
-            self._lines.append(self._lines[-1] + len(line))
+        for line in html.split("\n"):
+            self._lines.append(self._lines[-1] + len(line) + 1)
+        self.html = html
         self.feed(html)
         self.close()
 
@@ -84,6 +89,8 @@ class _Outline(HTMLParser):
         line, column = self.getpos()
         start = self._lines[line - 1] + column
         text = self.get_starttag_text() or ""
+        if self.html[start : start + len(text)] != text:
+            raise ValueError(f"start tag <{tag}> not found where the parser saw it")
         parent = self._open[-1] if self._open else None
         self.tags.append(_Tag(tag, start, start + len(text), parent, dict(attrs)))
         if parent is not None:
@@ -144,7 +151,7 @@ class Navigation:
         tag = self.tags[index]
         return self.html[tag.start : tag.end]
 
-    def _classes(self, index: int, mark: Any) -> str:
+    def _classes(self, index: int, mark: Callable[[list[str]], list[str]]) -> str:
         text = self._text(index)
         found = _CLASS.search(text)
         if found is None:
@@ -157,7 +164,7 @@ class Navigation:
         return text if "open" in self.tags[index].attrs else f'{text[:-1]} open="open">'
 
 
-def _before(theirs: str, *ours: str) -> Any:
+def _before(theirs: str, *ours: str) -> Callable[[list[str]], list[str]]:
     """Insert "current" (and ``ours``) where Sphinx's classes end: before the first of the
     theme's own classes (``theirs`` and what follows), or at the end."""
 
@@ -168,12 +175,13 @@ def _before(theirs: str, *ours: str) -> Any:
     return mark
 
 
-_NAVIGATIONS: weakref.WeakKeyDictionary[Builder, dict[tuple, Navigation]] = (
+_NAVIGATIONS: weakref.WeakKeyDictionary[Builder, dict[tuple, Navigation | None]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _memoisable(builder: Builder) -> bool:
+def _memoisable(app: Sphinx) -> bool:
+    builder = app.builder
     # The links of a folder's pages are alike only with the plain HTML builder's addresses.
     cls = type(builder)
     return (
@@ -184,27 +192,47 @@ def _memoisable(builder: Builder) -> bool:
     )
 
 
-_ENTRIES: weakref.WeakKeyDictionary[Builder, Counter[str]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _Toctrees:
+    """What the book's toctrees say for every page's navigation."""
+
+    #: How often each document is an entry of the toctrees, hidden ones too.
+    entries: Counter[str]
+    #: Whether a toctree sits inside an "only" block: Sphinx keeps or drops it by where
+    #: the page's entry is, which one folder's navigation cannot follow.
+    conditional: bool
 
 
-def _entries(app: Sphinx) -> Counter[str]:
-    """How often each document is an entry of the book's toctrees, hidden ones too."""
-    if app.builder not in _ENTRIES:
+_TOCTREES: weakref.WeakKeyDictionary[Builder, _Toctrees] = weakref.WeakKeyDictionary()
+
+
+def _toctrees(app: Sphinx) -> _Toctrees:
+    if app.builder not in _TOCTREES:
         includes = app.env.toctree_includes
         entries: Counter[str] = Counter()
         # Depth first, as Sphinx resolves them: a document inside itself is not followed.
-        stack = [(app.config.root_doc, frozenset({app.config.root_doc}))]
+        stack: list[tuple[str, frozenset[str]]] = [(app.config.root_doc, frozenset())]
         while stack:
             docname, above = stack.pop()
             for child in includes.get(docname, ()):
                 if child not in above:
                     entries[child] += 1
                     stack.append((child, above | {child}))
-        _ENTRIES[app.builder] = entries
-    return _ENTRIES[app.builder]
+        conditional = any(
+            any(isinstance(parent, addnodes.only) for parent in _parents(toctree))
+            for toc in app.env.tocs.values()
+            for toctree in toc.findall(addnodes.toctree)
+        )
+        _TOCTREES[app.builder] = _Toctrees(entries, conditional)
+    return _TOCTREES[app.builder]
 
 
-def _folder_navigation(app: Sphinx, folder: str, **options: Any) -> Navigation:
+def _parents(node: Any) -> Iterator[Any]:
+    while (node := node.parent) is not None:
+        yield node
+
+
+def _folder_navigation(app: Sphinx, folder: str, **options: Any) -> Navigation | None:
     from pydata_sphinx_theme.toctree import add_toctree_functions
 
     memo = _NAVIGATIONS.setdefault(app.builder, {})
@@ -217,7 +245,10 @@ def _folder_navigation(app: Sphinx, folder: str, **options: Any) -> Navigation:
         }
         add_toctree_functions(app, nobody, "page.html", context, None)
         html = str(context["generate_toctree_html"](kind="sidebar", startdepth=0, **options))
-        memo[key] = Navigation.parse(html)
+        try:
+            memo[key] = Navigation.parse(html)
+        except ValueError:  # HTML this parser cannot place: the theme's way, page by page
+            memo[key] = None
     return memo[key]
 
 
@@ -240,7 +271,8 @@ def sidebar_navigation(
         # Collapsed, a page's tree differs by more than its marks, and so it does when
         # "parts" at level 0 open for the current page: the theme's way, page by page.
         or collapsed
-        or not _memoisable(app.builder)
+        or not _memoisable(app)
+        or _toctrees(app).conditional
         # An extension gave the page links of its own (sphinx-notfound-page: 404.html).
         or context.get("toctree") is not sphinx_toctree
     ):
@@ -248,7 +280,9 @@ def sidebar_navigation(
     navigation = _folder_navigation(app, posixpath.dirname(pagename), **options)
     nobody = posixpath.join(posixpath.dirname(pagename), NOBODY)
     href = app.builder.get_relative_uri(nobody, pagename)
-    if len(navigation.links.get(href, [])) != _entries(app)[pagename]:
+    if navigation is None:
+        return str(theirs(**options))
+    if len(navigation.links.get(href, [])) != _toctrees(app).entries[pagename]:
         # An entry for the page lies deeper than the navigation shows: Sphinx still marks
         # the items above it, which the shown tree cannot tell.
         return str(theirs(**options))
@@ -259,10 +293,16 @@ def add_navigation(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """Give the sidebar template (``templates/sbt-sidebar-nav.html``) its function."""
+    if not _memoisable(app):
+        return  # the template calls the theme's own function
     # Run first (priority 1): the toctree helper here is still the builder's own.
-    context["classbook_sidebar_navigation"] = partial(
-        sidebar_navigation, app, pagename, context, context.get("toctree")
-    )
+    sphinx_toctree = context.get("toctree")
+
+    # A function, not a partial: the serialising builders drop functions from the context.
+    def navigation(**options: Any) -> str:
+        return sidebar_navigation(app, pagename, context, sphinx_toctree, **options)
+
+    context["classbook_sidebar_navigation"] = navigation
 
 
 def setup(app: Sphinx) -> None:
