@@ -175,11 +175,6 @@ def _before(theirs: str, *ours: str) -> Callable[[list[str]], list[str]]:
     return mark
 
 
-_NAVIGATIONS: weakref.WeakKeyDictionary[Builder, dict[tuple, Navigation | None]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _memoisable(app: Sphinx) -> bool:
     builder = app.builder
     # The links of a folder's pages are alike only with the plain HTML builder's addresses.
@@ -192,22 +187,26 @@ def _memoisable(app: Sphinx) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Toctrees:
-    """What the book's toctrees say for every page's navigation."""
+@dataclass
+class _Memo:
+    """What one builder's pages share: the book's toctrees and each folder's navigation."""
 
     #: How often each document is an entry of the toctrees, hidden ones too.
     entries: Counter[str]
     #: Whether a toctree sits inside an "only" block: Sphinx keeps or drops it by where
     #: the page's entry is, which one folder's navigation cannot follow.
     conditional: bool
+    #: By folder and options; None: HTML the parser could not place.
+    navigations: dict[tuple[str, tuple[tuple[str, Any], ...]], Navigation | None] = field(
+        default_factory=dict
+    )
 
 
-_TOCTREES: weakref.WeakKeyDictionary[Builder, _Toctrees] = weakref.WeakKeyDictionary()
+_MEMOS: weakref.WeakKeyDictionary[Builder, _Memo] = weakref.WeakKeyDictionary()
 
 
-def _toctrees(app: Sphinx) -> _Toctrees:
-    if app.builder not in _TOCTREES:
+def _memo(app: Sphinx) -> _Memo:
+    if app.builder not in _MEMOS:
         includes = app.env.toctree_includes
         entries: Counter[str] = Counter()
         # Depth first, as Sphinx resolves them: a document inside itself is not followed.
@@ -223,8 +222,8 @@ def _toctrees(app: Sphinx) -> _Toctrees:
             for toc in app.env.tocs.values()
             for toctree in toc.findall(addnodes.toctree)
         )
-        _TOCTREES[app.builder] = _Toctrees(entries, conditional)
-    return _TOCTREES[app.builder]
+        _MEMOS[app.builder] = _Memo(entries, conditional)
+    return _MEMOS[app.builder]
 
 
 def _parents(node: Any) -> Iterator[Any]:
@@ -232,24 +231,22 @@ def _parents(node: Any) -> Iterator[Any]:
         yield node
 
 
-def _folder_navigation(app: Sphinx, folder: str, **options: Any) -> Navigation | None:
+def _folder_navigation(app: Sphinx, nobody: str, **options: Any) -> Navigation | None:
+    """The navigation of the folder of ``nobody`` (a page that is no document)."""
     from pydata_sphinx_theme.toctree import add_toctree_functions
 
-    memo = _NAVIGATIONS.setdefault(app.builder, {})
-    key = (folder, tuple(sorted(options.items())))
-    if key not in memo:
-        nobody = posixpath.join(folder, NOBODY)
+    navigations = _memo(app).navigations
+    key = (posixpath.dirname(nobody), tuple(sorted(options.items())))
+    if key not in navigations:
         builder: Any = app.builder
-        context: dict[str, Any] = {
-            "toctree": partial(builder._get_local_toctree, nobody),
-        }
+        context: dict[str, Any] = {"toctree": partial(builder._get_local_toctree, nobody)}
         add_toctree_functions(app, nobody, "page.html", context, None)
         html = str(context["generate_toctree_html"](kind="sidebar", startdepth=0, **options))
         try:
-            memo[key] = Navigation.parse(html)
+            navigations[key] = Navigation.parse(html)
         except ValueError:  # HTML this parser cannot place: the theme's way, page by page
-            memo[key] = None
-    return memo[key]
+            navigations[key] = None
+    return navigations[key]
 
 
 def sidebar_navigation(
@@ -271,20 +268,17 @@ def sidebar_navigation(
         # Collapsed, a page's tree differs by more than its marks, and so it does when
         # "parts" at level 0 open for the current page: the theme's way, page by page.
         or collapsed
-        or not _memoisable(app)
-        or _toctrees(app).conditional
+        or _memo(app).conditional
         # An extension gave the page links of its own (sphinx-notfound-page: 404.html).
         or context.get("toctree") is not sphinx_toctree
     ):
         return str(theirs(**options))
-    navigation = _folder_navigation(app, posixpath.dirname(pagename), **options)
     nobody = posixpath.join(posixpath.dirname(pagename), NOBODY)
+    navigation = _folder_navigation(app, nobody, **options)
     href = app.builder.get_relative_uri(nobody, pagename)
-    if navigation is None:
-        return str(theirs(**options))
-    if len(navigation.links.get(href, [])) != _toctrees(app).entries[pagename]:
-        # An entry for the page lies deeper than the navigation shows: Sphinx still marks
-        # the items above it, which the shown tree cannot tell.
+    # None, or an entry for the page deeper than the navigation shows: Sphinx still marks
+    # the items above it, which the shown tree cannot tell.
+    if navigation is None or len(navigation.links.get(href, [])) != _memo(app).entries[pagename]:
         return str(theirs(**options))
     return navigation.for_page(href)
 
