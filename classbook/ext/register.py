@@ -220,15 +220,17 @@ _CLAIMS: dict[tuple[str, int, int, int], list[schemas.Claim]] = {}
 def read_claims(path: Path) -> list[schemas.Claim]:
     """The well-formed entries of a claims file (the whole-book check reports the others);
     read once per version of the file (callers must not change the list)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    key = (str(path), *((stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat else (-1, -1, -1)))
+    key = yamldata.identity(path)
+    if key is None:  # unreadable: yamldata reports it; nothing to remember
+        return _valid_claims(path)
     if key not in _CLAIMS:
-        valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
-        _CLAIMS[key] = [claim for _record, claim in valid]
+        _CLAIMS[key] = _valid_claims(path)
     return _CLAIMS[key]
+
+
+def _valid_claims(path: Path) -> list[schemas.Claim]:
+    valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
+    return [claim for _record, claim in valid]
 
 
 def validate(

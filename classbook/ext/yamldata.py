@@ -115,14 +115,22 @@ def _read(data: DataFile) -> tuple[bool, Any]:
 _PARSED: dict[tuple[str, int, int, int], tuple[bool, Any, list[tuple[int, str]]]] = {}
 
 
+def identity(path: Path) -> tuple[str, int, int, int] | None:
+    """What tells one version of a file from another (None: it cannot be read), for the
+    memos of what is read from it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
 def _read_once(data: DataFile) -> tuple[bool, Any]:
     """:func:`_read`, remembered for each version of the file (its records are shared:
     nobody changes them; the problems are copied into each ``data``)."""
-    try:
-        stat = data.path.stat()
-    except OSError:
+    key = identity(data.path)
+    if key is None:
         return _read(data)
-    key = (str(data.path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
     if key not in _PARSED:
         fresh = DataFile(data.path)
         parsed, content = _read(fresh)
