@@ -409,13 +409,9 @@ def test_render_never_fetches_outside_the_build_or_from_the_network(
     )
     pdf = sandbox["build"] / "page.pdf"
 
-    [result] = render.render_all(
-        [render.Job(html, pdf, "a4")],
-        stylesheets=[],
-        roots=[sandbox["build"]],
-        timeout=120,
-        workers=1,
-    )
+    with render.RenderService(workers=1) as service:
+        job = render.Job(html, pdf, "a4", roots=(sandbox["build"],), timeout=120)
+        [result] = service.wait([service.submit(job)])
 
     assert requests == []
     assert _images(pdf) == 1  # only the image inside the build
@@ -428,16 +424,12 @@ def test_render_timeout_names_the_document(tmp_path: Path) -> None:
     html = tmp_path / "endless.html"
     html.write_text(f"<html><body><table>{rows}</table></body></html>", encoding="utf-8")
     started = time.monotonic()
-    with pytest.raises(render.RenderError, match=r"endless\.html.*longer than 0\.5 s"):
-        list(
-            render.render_all(
-                [render.Job(html, tmp_path / "endless.pdf", "a4")],
-                stylesheets=[],
-                roots=[tmp_path],
-                timeout=0.5,
-                workers=1,
-            )
-        )
+    job = render.Job(html, tmp_path / "endless.pdf", "a4", roots=(tmp_path,), timeout=0.5)
+    with (
+        pytest.raises(render.RenderError, match=r"endless\.html.*longer than 0\.5 s"),
+        render.RenderService(workers=1) as service,
+    ):
+        service.wait([service.submit(job)])
     # Start-up is not counted, and the worker is stopped, not waited for.
     assert time.monotonic() - started < 60
     assert not (tmp_path / "endless.pdf").exists()

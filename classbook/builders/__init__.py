@@ -229,6 +229,12 @@ class PrintMixin:
             self.events.connect("build-finished", lambda *_: pool.close(), 1)
             weakref.finalize(self, pool.close)
 
+    def render_service(self) -> render.RenderService:
+        """The build's render service (python -m classbook build), or the builder's own."""
+        service = render.active or self.own_pool
+        assert service is not None
+        return service
+
     def print_stylesheets(self) -> list[Path]:
         theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"
         return [theme, *scripts.print_stylesheets(self)]  # type: ignore[arg-type]
@@ -256,8 +262,7 @@ class PrintMixin:
         ``wait`` is set (the builder needs them to go on). Under a plain ``sphinx-build``
         the builder renders them itself and routes WeasyPrint's log into Sphinx's.
         """
-        service = render.active or self.own_pool
-        assert service is not None
+        service = self.render_service()
         try:
             futures = [service.submit(job, urgent=wait) for job in jobs]
             if service is render.active:
@@ -397,8 +402,7 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
 
     def render_books(self, books: list[render.Book]) -> None:
         """Render and merge ``books`` in the build's pool (or in one of their own)."""
-        service = render.active or self.own_pool
-        assert service is not None
+        service = self.render_service()
         try:
             futures = [service.submit_book(book) for book in books]
             if service is render.active:

@@ -643,33 +643,3 @@ def _chain(source: Future[Result], target: Future[Result]) -> None:
 #: The service of the build in progress (set by the orchestrator); None: each builder
 #: starts one of its own, as under a plain ``sphinx-build``.
 active: RenderService | None = None
-
-
-def render_all(
-    jobs: Sequence[Job],
-    *,
-    stylesheets: Sequence[Path] = (),
-    roots: Sequence[Path] = (),
-    timeout: float,
-    workers: int | None = None,
-) -> Iterator[Result]:
-    """Render ``jobs`` in a pool of their own (no cache), yielding results in order.
-
-    Jobs without stylesheets or roots get ``stylesheets`` and ``roots``.
-    """
-    jobs = [
-        Job(
-            job.html,
-            job.pdf,
-            job.paper,
-            job.stylesheets or tuple(stylesheets),
-            job.roots or tuple(roots),
-            job.label,
-            timeout,
-        )
-        for job in jobs
-    ]
-    workers = min(workers or os.cpu_count() or 1, len(jobs) or 1)
-    with RenderService(workers=workers) as service:
-        futures = [service.submit(job) for job in jobs]
-        yield from service.wait(futures)
