@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import sphinx
 
-from classbook import TEMPLATES
 from classbook.builders import navigation
+from classbook.extension import TEMPLATES
 
 #: A book with parts (captions), nesting three deep, pages in folders and beside the root,
 #: a hidden toctree, an external link, sections (the sidebar shows titles only) and a page
