@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOTS, sphinx
 from helpers import fold, pdf_pages, print_parts
 
+from classbook import render
+
 SECTIONS = 24
 
 
@@ -195,3 +197,40 @@ def test_see_page_for_references_not_for_terms_or_citations(book, long_book: Pat
     assert re.search(r"About this edition \(see p\. \d+\)", real)
     assert "Syrian Observatory for Human Rights" in real
     assert "Syrian Observatory for Human Rights (see p." not in real
+
+
+def _two_part_book(folder: Path) -> render.Book:
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for number in range(2):
+        html = folder / f"part-{number}.html"
+        html.write_text(
+            f'<html lang="en"><head><title>T</title></head><body><h1>Part {number}</h1>'
+            f"<p>Text of part {number}.</p></body></html>",
+            encoding="utf-8",
+        )
+        pdf = folder / f"part-{number}.pdf"
+        parts.append(render.Job(html, pdf, "a4", roots=(folder,), timeout=120, part=True))
+    book = render.Job(parts[0].html, folder / "book.pdf", "a4", roots=(folder,), timeout=120)
+    return render.Book(book, tuple(parts))
+
+
+@pytest.mark.parametrize("in_caller", [True, False])
+def test_a_builders_own_pool_merges_in_the_waiting_process_once_its_workers_stop(
+    tmp_path: Path, in_caller: bool
+) -> None:
+    # Under a plain sphinx-build the book is merged in the Sphinx process: the workers, idle
+    # by then, are stopped first, so the merge's memory does not come on top of theirs. The
+    # build's shared pool (python -m classbook build) merges in a worker and keeps them.
+    book = _two_part_book(tmp_path / "book")
+    with render.RenderService(workers=1, merge_in_caller=in_caller) as service:
+        [merged] = service.wait([service.submit_book(book)])
+        workers_left = bool(multiprocessing.active_children())
+        # A job after the merge starts the workers again.
+        later = _two_part_book(tmp_path / "later").parts[0]
+        [again] = service.wait([service.submit(later)])
+    assert workers_left is not in_caller
+    assert merged.pages == 2 and again.pages == 1
+    pages = pdf_pages(book.job.pdf)
+    assert len(pages) == 2
+    assert "Part 0" in pages[0] and "Part 1" in pages[1]

@@ -221,10 +221,11 @@ class PrintMixin:
         self.own_pool: render.RenderService | None = None
         if render.active is None:
             # Under a plain sphinx-build the builder renders in a pool of its own, started
-            # as reading starts: its workers set WeasyPrint up while Sphinx reads. Sphinx
+            # as reading starts: its workers set WeasyPrint up while Sphinx reads; the book
+            # is merged here, the idle workers stopped first (a smaller peak). Sphinx
             # emits build-finished after a failure too, which stops it first of all; a build
             # that ends without it (Ctrl-C) stops it when the builder goes.
-            pool = self.own_pool = render.RenderService()
+            pool = self.own_pool = render.RenderService(merge_in_caller=True)
             self.events.connect("env-before-read-docs", lambda *_: pool.start(), 500)
             self.events.connect("build-finished", lambda *_: pool.close(), 1)
             weakref.finalize(self, pool.close)

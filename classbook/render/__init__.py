@@ -12,6 +12,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -350,8 +351,9 @@ def _number_in_worker(job: Job, first_page: int, pages: dict[str, int], numbers:
     return Result(job, seconds=time.perf_counter() - started)
 
 
-def _merge_in_worker(book: Book, parts: list[Result], numbered: list[Result]) -> Result:
-    """Merge a book's numbered parts into its PDF (classbook.render.merge)."""
+def _merge_book(book: Book, parts: list[Result], numbered: list[Result]) -> Result:
+    """Merge a book's numbered parts into its PDF (classbook.render.merge), in a worker or
+    in the thread that waits (RenderService.merge_in_caller)."""
     started = time.perf_counter()
     job = book.job
     layouts = [part.layout or Layout(part.pages) for part in parts]
@@ -404,14 +406,19 @@ class RenderService:
         cache: RenderCache | None = None,
         workers: int | None = None,
         on_result: Callable[[Result], None] | None = None,
+        merge_in_caller: bool = False,
     ) -> None:
         self.cache = cache
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.on_result = on_result
+        #: Merge books in the thread that waits for them (``wait``), not in a worker.
+        self.merge_in_caller = merge_in_caller
         self._pool: Any = None
         self._closed = False
         self._lock = threading.Lock()
         self._queue: list[_Pending] = []
+        #: Merges waiting for the caller's thread (``merge_in_caller``); None wakes it.
+        self._inline: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._running: dict[int, tuple[_Pending, float]] = {}
         self._counter = itertools.count()
         #: Every future this service handed out, in submission order.
@@ -509,7 +516,9 @@ class RenderService:
     def _merge(
         self, book: Book, parts: list[Result], numbered: list[Result], outcome: Future[Result]
     ) -> None:
-        merged = self._task(book.job, _merge_in_worker, (book, parts, numbered))
+        merged = self._task(
+            book.job, _merge_book, (book, parts, numbered), inline=self.merge_in_caller
+        )
         merged.add_done_callback(lambda f: _chain(f, outcome))
 
     def _task(
@@ -519,9 +528,11 @@ class RenderService:
         args: tuple[Any, ...],
         *,
         reported: bool = True,
+        inline: bool = False,
     ) -> Future[Result]:
         """Run ``task(*args)`` in the pool, first in the queue, unless the cache holds its
-        output (keyed by the bytes of its inputs, which are files, and the arguments)."""
+        output (keyed by the bytes of its inputs, which are files, and the arguments);
+        ``inline``: in the thread that waits (``wait``) instead."""
         future: Future[Result] = Future()
         key = self.cache.task_key(job, args) if self.cache is not None else None
         if self.cache is not None and (hit := self.cache.fetch(job, key=key)):
@@ -532,6 +543,9 @@ class RenderService:
         if reported:
             self.misses += 1
         pending = _Pending((0, 0), next(self._counter), job, future, task, args, key, reported)
+        if inline:
+            self._inline.put(pending)
+            return future
         with self._lock:
             heapq.heappush(self._queue, pending)
         self._dispatch()
@@ -587,20 +601,49 @@ class RenderService:
     # -- Waiting ---------------------------------------------------------------------------
 
     def wait(self, futures: Sequence[Future[Result]]) -> list[Result]:
-        """The results of ``futures`` in their order; the first failure is raised."""
+        """The results of ``futures`` in their order; the first failure is raised.
+
+        With ``merge_in_caller``, this thread merges the books whose parts are done.
+        """
         results = []
         for future in futures:
-            while True:
+            future.add_done_callback(lambda _: self._inline.put(None))
+            while not future.done():
                 try:
-                    results.append(future.result(timeout=1))
-                    break
-                except TimeoutError:
+                    pending = self._inline.get(timeout=1)
+                except queue.Empty:
                     self._check_stuck()
-                except RenderError:
-                    raise
-                except Exception as error:  # a worker died: a segfault in a C library
-                    raise RenderError(f"a WeasyPrint worker failed: {error}") from error
+                    continue
+                if pending is not None:
+                    self._run_here(pending)
+            try:
+                results.append(future.result())
+            except RenderError:
+                raise
+            except Exception as error:  # a worker died: a segfault in a C library
+                raise RenderError(f"a WeasyPrint worker failed: {error}") from error
         return results
+
+    def _run_here(self, pending: _Pending) -> None:
+        """Run a merge in this thread. When the pool has nothing left to do, its workers
+        stop first: a merge holds the whole book (pikepdf), and the idle workers' memory
+        (WeasyPrint set up, about 100 MB each) would add to it at the build's peak."""
+        with self._lock:
+            idle = not self._queue and not self._running
+            pool, self._pool = (self._pool, None) if idle else (None, self._pool)
+        if pool is not None:  # started again by the next job, if any
+            # The idle workers exit while the merge starts: the book grows in memory over
+            # its first part files, and no worker is left by then.
+            pool.close()
+        try:
+            result = pending.task(*pending.args)
+        except Exception as error:  # the merge's own RenderError, or one of pikepdf's
+            self._done(pending, None, error)
+        else:
+            self._done(pending, result, None)
+        finally:
+            if pool is not None:
+                pool.join()
 
     def _check_stuck(self) -> None:
         now = time.monotonic()
