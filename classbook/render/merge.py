@@ -423,11 +423,12 @@ def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, 
     if not isinstance(mcids, Array):
         return found
     memo: dict[tuple[int, int], int | None] = {}
+    #: Each element's nearest Link (None: none): a page's MCIDs share a few elements, and
+    #: every step up the tree is a call into qpdf.
+    nearest: dict[tuple[int, int], Dictionary | None] = {}
     for mcid, element in enumerate(mcids):
-        link = element
-        while isinstance(link, Dictionary) and link.get("/S") not in (Name.Link, Name.Document):
-            link = link.get("/P")
-        if not isinstance(link, Dictionary) or link.get("/S") != Name.Link:
+        link = _nearest_link(element, nearest)
+        if link is None:
             continue
         if link.objgen not in memo:
             memo[link.objgen] = next(
@@ -442,6 +443,31 @@ def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, 
             )
         if memo[link.objgen] is not None:
             found[mcid] = (link.objgen[0], memo[link.objgen])
+    return found
+
+
+def _nearest_link(
+    element: Any, nearest: dict[tuple[int, int], Dictionary | None]
+) -> Dictionary | None:
+    """The Link element that holds ``element`` (itself included), below the Document."""
+    path: list[tuple[int, int]] = []
+    found: Dictionary | None = None
+    while isinstance(element, Dictionary):
+        key = element.objgen
+        if key in nearest:
+            found = nearest[key]
+            break
+        if key != (0, 0):  # a direct dictionary has no identity to remember it by
+            path.append(key)
+        kind = element.get("/S")
+        if kind == Name.Link:
+            found = element
+            break
+        if kind == Name.Document:
+            break
+        element = element.get("/P")
+    for key in path:
+        nearest[key] = found
     return found
 
 
