@@ -34,6 +34,8 @@ from sphinx.errors import SphinxError
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+from classbook.ext import yamldata
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -176,7 +178,7 @@ def check_source(app: Sphinx, docname: str, source: list[str]) -> None:
             )
         else:
             try:
-                data = yaml.safe_load("\n".join(lines[first:last]))
+                data = yamldata.safe_load("\n".join(lines[first:last]))
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
                 line = first + 1 + (mark.line if mark is not None else 0)
