@@ -14,6 +14,7 @@ from conftest import ROOTS, sphinx
 from helpers import fold, pdf_pages, print_parts
 
 from classbook import render
+from classbook.render import merge
 
 SECTIONS = 24
 
@@ -234,3 +235,62 @@ def test_a_builders_own_pool_merges_in_the_waiting_process_once_its_workers_stop
     pages = pdf_pages(book.job.pdf)
     assert len(pages) == 2
     assert "Part 0" in pages[0] and "Part 1" in pages[1]
+
+
+def _events_by_pikepdf(page: pikepdf.Page) -> list[tuple[str, object]]:
+    events = merge._events_of_instructions(pikepdf.parse_content_stream(page))
+    return [(kind, merge._tj_items(data) if kind == "TJ" else data) for kind, _, data in events]
+
+
+def test_numbering_reads_a_parts_bytes_as_pikepdf_parses_them(long_book: Path) -> None:
+    # Numbering finds the five operators it needs in the bytes of each page (a regular
+    # expression) instead of parsing the page: on every page of every part it must see
+    # what pikepdf sees, and each TJ's span must hold that TJ.
+    pages = 0
+    for part in sorted((long_book / "_parts").glob("*/mini-a4.pdf")):
+        with pikepdf.open(part) as pdf:
+            for page in pdf.pages:
+                raw = page.obj.Contents.read_bytes()
+                events = merge._events_of_bytes(raw)
+                assert events is not None, (part, page.index)
+                read = [(k, merge._tj_items(d) if k == "TJ" else d) for k, _, d in events]
+                assert read == _events_by_pikepdf(page)
+                for _kind, (start, end), _data in (e for e in events if e[0] == "TJ"):
+                    assert raw[start:end].endswith(b"TJ") and raw[start : start + 1] == b"["
+                pages += 1
+    assert pages > 10
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        b"/Span <</MCID 0>> BDC BT /F1 12 Tf [(a EMC b)] TJ ET EMC",  # an operator in a string
+        b"/Span <</A <</B 1>> /MCID 0>> BDC BT /F1 12 Tf [<0011>] TJ ET EMC",  # nested dict
+        b"/Span <</MCID 0>> BDC BT /F#31 12 Tf [<0011>] TJ ET EMC",  # an escaped name
+        b"/Span <</MCID 0>> BDC BT /F1 12 Tf [(a(b)c)] TJ ET EMC",  # balanced parentheses
+        b"BT /F1 12 Tf [(a\r)] TJ ET",  # a carriage return
+    ],
+)
+def test_numbering_leaves_to_pikepdf_what_its_scanner_cannot_read(stream: bytes) -> None:
+    assert merge._events_of_bytes(stream) is None
+
+
+def test_numbering_reads_strings_with_escapes_and_marks_with_their_mcid() -> None:
+    stream = (
+        b"/Artifact BMC BT /F1 9 Tf [<0013 0013>] TJ ET EMC\n"
+        b"/Span << /MCID 7 /Lang (en) >> BDC BT /F2 9.5 Tf [(\\(x\\)\\101\\\\) -20 <0011>] TJ "
+        b"ET EMC"
+    )
+    events = merge._events_of_bytes(stream)
+    assert events is not None
+    kinds = [(kind, data) for kind, _, data in events if kind != "TJ"]
+    assert kinds == [
+        ("BMC", (True, None)),
+        ("Tf", "/F1"),
+        ("EMC", (False, None)),
+        ("BDC", (False, 7)),
+        ("Tf", "/F2"),
+        ("EMC", (False, None)),
+    ]
+    arrays = [merge._tj_items(data) for kind, _, data in events if kind == "TJ"]
+    assert arrays == [[b"\x00\x13\x00\x13"], [b"(x)A\\", -20.0, b"\x00\x11"]]

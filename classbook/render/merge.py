@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Array, Dictionary, Name, Operator, String
 
 #: The scheme of links between parts: the print HTML's internal links (see
 #: classbook.builders.parts), pointed at their anchors by the merge.
@@ -331,9 +331,22 @@ def _page_numbers(
             else {}  # no link of the part shows a page number: only the running feet
         )
         resources = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
+        contents = page.obj.get("/Contents")
+        raw = contents.read_bytes() if isinstance(contents, pikepdf.Stream) else None
+        events = _events_of_bytes(raw) if raw is not None else None
+        if raw is not None and events is not None:
+            edits = _Page(numbers, fonts, resources, by_mcid).edits(events, index + 1)
+            if edits:
+                page.obj.Contents = book.make_stream(_splice(raw, edits))
+            continue
+        # A stream the byte scanner cannot read one for one: pikepdf parses it.
         instructions = pikepdf.parse_content_stream(page)
-        patcher = _Page(numbers, fonts, resources, by_mcid)
-        if patcher.patch(instructions, index + 1):
+        edits = _Page(numbers, fonts, resources, by_mcid).edits(
+            _events_of_instructions(instructions), index + 1
+        )
+        for position, array in edits:
+            instructions[position] = pikepdf.ContentStreamInstruction([array], Operator("TJ"))
+        if edits:
             page.obj.Contents = book.make_stream(pikepdf.unparse_content_stream(instructions))
 
 
@@ -369,52 +382,175 @@ class _Page:
         #: Open marked-content sequences: (inside an artifact, the innermost MCID).
         self.stack: list[tuple[bool, int | None]] = []
 
-    def mark(self, operator: str, operands: Any) -> None:
-        if operator == "EMC":
+    def mark(self, kind: str, artifact_tag: bool, mcid: int | None) -> None:
+        if kind == "EMC":
             if self.stack:
                 self.stack.pop()
             return
-        artifact, mcid = self.stack[-1] if self.stack else (False, None)
-        properties = operands[1] if operator == "BDC" else None
-        if isinstance(properties, Dictionary) and "/MCID" in properties:
-            mcid = int(properties.MCID)
-        self.stack.append((artifact or operands[0] == Name.Artifact, mcid))
+        artifact, inherited = self.stack[-1] if self.stack else (False, None)
+        self.stack.append((artifact or artifact_tag, inherited if mcid is None else mcid))
 
-    def patch(self, instructions: list[Any], page_number: int) -> bool:
-        """Replace the page's placeholders in ``instructions``; True if any."""
+    def edits(self, events: Iterable[_Event], page_number: int) -> list[tuple[Any, Array]]:
+        """The page's placeholders with their numbers: (where the TJ is, its new array)."""
         font: _Font | None = None
-        # The last placeholder inside each link: (instruction, its glyphs, first placeholder
+        # The last placeholder inside each link: (where, its glyphs, first placeholder
         # glyph, font, target).
-        last: dict[int, tuple[int, list[tuple[bytes, float]], int, _Font, int]] = {}
-        edits: list[tuple[int, list[tuple[bytes, float]], int, _Font, int, str]] = []
+        last: dict[int, tuple[Any, list[tuple[bytes, float]], int, _Font, int]] = {}
+        found: list[tuple[Any, list[tuple[bytes, float]], int, _Font, int, str]] = []
         zero = self.numbers.placeholder[0]
-        for position, (operands, operator) in enumerate(instructions):
-            op = str(operator)
-            if op in ("BDC", "BMC", "EMC"):
-                self.mark(op, operands)
-            elif op == "Tf":
-                font = self.fonts.get(self.resources.get(operands[0]))
-            elif op == "TJ" and font is not None and zero in font.codes:
+        for kind, where, data in events:
+            if kind in ("BDC", "BMC", "EMC"):
+                self.mark(kind, *data)
+            elif kind == "Tf":
+                font = self.fonts.get(self.resources.get(data))
+            elif kind == "TJ" and font is not None and zero in font.codes:
                 artifact, mcid = self.stack[-1] if self.stack else (False, None)
                 if not artifact and mcid not in self.by_mcid:
                     continue  # the text itself: most of the page, and never a number of ours
-                glyphs = _glyphs(operands[0])
+                glyphs = _glyph_pairs(_tj_items(data))
                 runs = _runs(glyphs, font.codes[zero], self.numbers.width)
                 if artifact and runs and len(glyphs) == self.numbers.width:
-                    edits.append((position, glyphs, runs[-1], font, page_number, "center"))
+                    found.append((where, glyphs, runs[-1], font, page_number, "center"))
                 elif runs and mcid in self.by_mcid:
                     link, target = self.by_mcid[mcid]
-                    last[link] = (position, glyphs, runs[-1], font, target)
-        edits += [(*edit, "link") for edit in last.values()]
-        changed = False
-        for position, glyphs, first, font, target, how in edits:
+                    last[link] = (where, glyphs, runs[-1], font, target)
+        found += [(*edit, "link") for edit in last.values()]
+        edits = []
+        for where, glyphs, first, font, target, how in found:
             array = _replace(glyphs, first, font, self.numbers, target, how=how)
             if array is not None:
-                instructions[position] = pikepdf.ContentStreamInstruction(
-                    [array], instructions[position].operator
-                )
-                changed = True
-        return changed
+                edits.append((where, array))
+        return edits
+
+
+#: What numbering reads of a content stream, in order: (operator, where the TJ is, data):
+#: BDC/BMC/EMC with (an Artifact tag, the MCID or None); Tf with the font resource's name;
+#: TJ with its array (its bytes, or as pikepdf parsed it: see _tj_items).
+_Event = tuple[str, Any, Any]
+
+
+def _events_of_instructions(instructions: list[Any]) -> Iterator[_Event]:
+    """The events of a content stream pikepdf parsed (where: the instruction's index)."""
+    for position, (operands, operator) in enumerate(instructions):
+        op = str(operator)
+        if op in ("BDC", "BMC"):
+            properties = operands[1] if op == "BDC" else None
+            mcid = (
+                int(properties.MCID)
+                if isinstance(properties, Dictionary) and "/MCID" in properties
+                else None
+            )
+            yield op, position, (operands[0] == Name.Artifact, mcid)
+        elif op == "EMC":
+            yield op, position, (False, None)
+        elif op == "Tf":
+            yield op, position, str(operands[0])
+        elif op == "TJ":
+            yield op, position, operands[0]
+
+
+# -- Content streams as bytes ---------------------------------------------------------------
+#
+# Parsing every page with pikepdf made numbering most of the time after the last part was
+# laid out. Numbering reads five operators; a regular expression finds them in the bytes,
+# and only a placeholder's TJ is rewritten. A stream it cannot read one for one (an operator
+# in a string, a nested dictionary, an escaped name) is parsed by pikepdf instead.
+
+_END = rb"(?=[\s\[\]<>(){}/%]|\Z)"
+_START = rb"(?<![^\s\[\]<>(){}/%])"
+_LITERAL = rb"\((?:[^\\()]|\\.)*\)"
+_HEX = rb"<[0-9A-Fa-f\s]*>"
+_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
+_NAME = rb"/[^\s\[\]<>(){}/%#]*"
+_SCAN = re.compile(
+    b"|".join(
+        [
+            rb"(?P<tj>\[(?P<array>(?:\s|%s|%s|%s)*)\]\s*TJ)%s" % (_HEX, _LITERAL, _NUMBER, _END),
+            rb"(?P<string>%s)" % _LITERAL,
+            rb"(?P<bdc>(?P<tag>%s)\s*(?:<<[^<>]*?/MCID\s+(?P<mcid>\d+)[^<>]*>>|<<[^<>]*>>|%s)"
+            rb"\s*BDC)%s" % (_NAME, _NAME, _END),
+            rb"(?P<bmc>(?P<btag>%s)\s*BMC)%s" % (_NAME, _END),
+            rb"%s(?P<emc>EMC)%s" % (_START, _END),
+            rb"(?P<tf>(?P<font>%s)\s+%s\s+Tf)%s" % (_NAME, _NUMBER, _END),
+        ]
+    ),
+    re.S,
+)
+#: Every one of the five operators, wherever it stands (strings included): the scan must
+#: have found each of them.
+_OPERATORS = re.compile(_START + rb"(?:TJ|BDC|BMC|EMC|Tf)" + _END)
+_ITEM = re.compile(rb"(" + _HEX + rb")|(" + _LITERAL + rb")|(" + _NUMBER + rb")", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
+_EMC: _Event = ("EMC", None, (False, None))
+_ARTIFACT = b"/Artifact"
+
+
+def _events_of_bytes(raw: bytes) -> list[_Event] | None:
+    """The events of a content stream's bytes (where: the TJ's byte span; its data: the
+    array's bytes), or None when they cannot all be found."""
+    if b"\r" in raw:
+        return None  # a carriage return can only be in a string: pikepdf reads it
+    events: list[_Event] = []
+    append = events.append
+    for match in _SCAN.finditer(raw):
+        kind = match.lastgroup
+        if kind == "tj":
+            append(("TJ", match.span(), match["array"]))
+        elif kind == "emc":
+            append(_EMC)
+        elif kind == "bdc":
+            mcid = match["mcid"]
+            append(("BDC", None, (match["tag"] == _ARTIFACT, None if mcid is None else int(mcid))))
+        elif kind == "tf":
+            append(("Tf", None, match["font"].decode("latin-1")))
+        elif kind == "bmc":
+            append(("BMC", None, (match["btag"] == _ARTIFACT, None)))
+    # Every occurrence of an operator's letters (in names and strings too) being an event
+    # proves that all were found; else the count of those standing as operators decides.
+    found = len(events)
+    if sum(map(raw.count, (b"TJ", b"BDC", b"BMC", b"EMC", b"Tf"))) != found and found != len(
+        _OPERATORS.findall(raw)
+    ):
+        return None
+    return events
+
+
+def _tj_items(array: bytes | Array) -> list[bytes | float]:
+    """A TJ array's items (from its bytes, or as pikepdf parsed it): the bytes of its
+    strings, its numbers."""
+    if isinstance(array, Array):
+        return [bytes(item) if isinstance(item, String) else float(item) for item in array]
+    items: list[bytes | float] = []
+    for hexadecimal, literal, number in _ITEM.findall(array):
+        if hexadecimal:
+            digits = re.sub(rb"\s", b"", hexadecimal[1:-1])
+            items.append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif literal:
+            items.append(_ESCAPE.sub(_unescape, literal[1:-1]))
+        else:
+            items.append(float(number))
+    return items
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    escaped = match[1]
+    if escaped[0] in b"01234567":
+        return bytes([int(escaped, 8) & 0xFF])
+    if escaped == b"\n":
+        return b""  # a line continued
+    return _ESCAPES.get(escaped, escaped)
+
+
+def _splice(raw: bytes, edits: list[tuple[Any, Array]]) -> bytes:
+    """``raw`` with each edited TJ (its byte span) written again with its new array."""
+    out, at = [], 0
+    for (start, end), array in sorted(edits, key=lambda edit: edit[0]):
+        instruction = pikepdf.ContentStreamInstruction([array], Operator("TJ"))
+        out += [raw[at:start], pikepdf.unparse_content_stream([instruction])]
+        at = end
+    out.append(raw[at:])
+    return b"".join(out)
 
 
 def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, tuple[int, int]]:
@@ -476,19 +612,18 @@ def _kids(element: Dictionary) -> list[Any]:
     return list(kids) if isinstance(kids, Array) else [] if kids is None else [kids]
 
 
-def _glyphs(array: Array) -> list[tuple[bytes, float]]:
-    """A TJ array as (two-byte glyph, adjustment after it) pairs; a leading adjustment
-    becomes a glyph-less pair."""
+def _glyph_pairs(items: Iterable[bytes | float]) -> list[tuple[bytes, float]]:
+    """A TJ array's items as (two-byte glyph, adjustment after it) pairs; a leading
+    adjustment becomes a glyph-less pair."""
     glyphs: list[tuple[bytes, float]] = []
-    for item in array:
-        if isinstance(item, String):
-            data = bytes(item)
-            glyphs += [(data[i : i + 2], 0.0) for i in range(0, len(data) - 1, 2)]
+    for item in items:
+        if isinstance(item, bytes):
+            glyphs += [(item[i : i + 2], 0.0) for i in range(0, len(item) - 1, 2)]
         elif glyphs:
             code, adjust = glyphs[-1]
-            glyphs[-1] = (code, adjust + float(item))
+            glyphs[-1] = (code, adjust + item)
         else:
-            glyphs.append((b"", float(item)))
+            glyphs.append((b"", item))
     return glyphs
 
 
@@ -511,7 +646,7 @@ def _runs(glyphs: list[tuple[bytes, float]], zero: bytes, width: int) -> list[in
 
 
 def _items(glyphs: list[tuple[bytes, float]]) -> list[Any]:
-    """TJ operands from (glyph, adjustment after it) pairs (the inverse of _glyphs)."""
+    """TJ operands from (glyph, adjustment after it) pairs (the inverse of _glyph_pairs)."""
     items: list[Any] = []
     for code, adjust in glyphs:
         if code:
