@@ -56,7 +56,11 @@ class LineLoader(_Lines, yaml.SafeLoader):
     """Safe YAML with line numbers, and dates kept as text so each is checked on its own."""
 
 
-class FastLineLoader(_Lines, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+#: libyaml's safe loader, where PyYAML was built with it.
+_C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FastLineLoader(_Lines, _C_SAFE_LOADER):  # type: ignore[misc, valid-type]
     """LineLoader on libyaml's parser (about five times faster). A file it cannot parse is
     parsed again by LineLoader, whose messages are the ones a writer is shown."""
 
@@ -64,7 +68,7 @@ class FastLineLoader(_Lines, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # 
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` on libyaml's parser; a text it rejects gets PyYAML's own error."""
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_C_SAFE_LOADER)
     except yaml.YAMLError:
         return yaml.safe_load(text)
 
@@ -103,6 +107,16 @@ for _loader in (LineLoader, FastLineLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_items)
 
 
+def _load(loader_class: type[_Lines], text: str) -> tuple[Any, list[tuple[str, int]]]:
+    """``text``'s content and the keys it gives twice; a YAMLError if it does not parse."""
+    loader: Any = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        return (loader.construct_document(root) if root is not None else None), loader.duplicates
+    finally:
+        loader.dispose()
+
+
 def _read(data: DataFile) -> tuple[bool, Any]:
     """Parse ``data.path``: (True, its content), or (False, None) with the problem noted."""
     try:
@@ -110,33 +124,21 @@ def _read(data: DataFile) -> tuple[bool, Any]:
     except (OSError, UnicodeDecodeError) as error:
         data.problems.append((0, f"cannot read the file: {error}"))
         return False, None
-    fast = FastLineLoader(text)
     try:
-        root = fast.get_single_node()
-        content: Any = fast.construct_document(root) if root is not None else None
+        content, duplicates = _load(FastLineLoader, text)
     except (yaml.YAMLError, ValueError):
-        pass  # read again below, for PyYAML's message
-    else:
-        data.problems += [(line, f"key '{key}' is given twice") for key, line in fast.duplicates]
-        return True, content
-    finally:
-        fast.dispose()
-    loader = LineLoader(text)
-    try:
-        root = loader.get_single_node()
-        content = loader.construct_document(root) if root is not None else None
-    except (yaml.YAMLError, ValueError) as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(error, "problem", None) or str(error)
-        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
-        if context and start is not None and start.line + 1 != line:
-            problem += f" ({context} that starts on line {start.line + 1})"
-        data.problems.append((line, f"YAML does not parse: {problem}"))
-        return False, None
-    finally:
-        loader.dispose()
-    data.problems += [(line, f"key '{key}' is given twice") for key, line in loader.duplicates]
+        try:  # read again by PyYAML, for the message a writer is shown
+            content, duplicates = _load(LineLoader, text)
+        except (yaml.YAMLError, ValueError) as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            problem = getattr(error, "problem", None) or str(error)
+            context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+            if context and start is not None and start.line + 1 != line:
+                problem += f" ({context} that starts on line {start.line + 1})"
+            data.problems.append((line, f"YAML does not parse: {problem}"))
+            return False, None
+    data.problems += [(line, f"key '{key}' is given twice") for key, line in duplicates]
     return True, content
 
 
