@@ -332,9 +332,8 @@ def _page_numbers(
         )
         resources = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
         contents = page.obj.get("/Contents")
-        raw = contents.read_bytes() if isinstance(contents, pikepdf.Stream) else None
-        events = _events_of_bytes(raw) if raw is not None else None
-        if raw is not None and events is not None:
+        raw = contents.read_bytes() if isinstance(contents, pikepdf.Stream) else b""
+        if raw and (events := _events_of_bytes(raw)) is not None:
             edits = _Page(numbers, fonts, resources, by_mcid).edits(events, index + 1)
             if edits:
                 page.obj.Contents = book.make_stream(_splice(raw, edits))
