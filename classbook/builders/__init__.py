@@ -7,6 +7,7 @@ import html
 import re
 import weakref
 import xml.etree.ElementTree as ET
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -295,8 +296,8 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
 
     _part: parts.Part | None = None
     _parts: tuple[parts.Part, ...] = ()
-    _count = 0
-    _digits = 3
+    #: The book on each paper, and the futures of its parts, sent as they are written.
+    _books: tuple[tuple[render.Book, list[Future[render.Result]]], ...] = ()
 
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
         # SingleFileHTMLBuilder's context, without its contents: it renders the whole
@@ -332,29 +333,56 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         return context
 
     def assemble_doctree(self) -> nodes.document:
-        tree = super().assemble_doctree()
+        # SingleFileHTMLBuilder's, with singlepage.inline_documents for Sphinx's
+        # inline_all_toctrees (the same tree, without a deep copy of every document).
+        root = self.config.root_doc
+        tree = singlepage.inline_documents(self.env, root, [root])
+        tree["docname"] = root
+        self.env.resolve_references(tree, root, self)
         self._renamed = singlepage.repair(tree, chapters=set(chapters(self)))
         pagemap.mark_print_blocks(tree, self.config.root_doc)
         return tree
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
-        """Write the book as parts: the front matter, then groups of whole documents."""
+        """Write the book as parts: the front matter, then groups of whole documents. Each
+        part goes to the render pool as soon as it is written, and is laid out while the
+        next ones are written."""
         self._parts = tuple(parts.split(doctree, self.config.classbook_pdf_part_words))
         parts.number_counters(list(self._parts), set(chapters(self)))
-        self._digits = self.config.classbook_pdf_page_digits or parts.estimated_digits(
+        digits = self.config.classbook_pdf_page_digits or parts.estimated_digits(
             doctree, len(self._parts)
         )
+        numbers = render.Numbers(scripts.counter_style(self.config), digits)
+        # What a part's layout reads must be in place before the first one is sent: the
+        # book's images (finish() would copy them only after the last part) and the
+        # parts' stylesheet.
+        self.post_process_images(doctree)
+        super().copy_image_files()
+        sheet = scripts.write_generated(
+            self, scripts.PARTS_CSS, scripts.parts_css(self.config, numbers.placeholder)
+        )
+        self._books = tuple(
+            (self.book(paper, numbers, sheet, len(self._parts)), [])
+            for paper in self.config.classbook_paper_sizes
+        )
+        service = self.render_service()
         try:
             for part in self._parts:
                 self._part = part
                 with parts.alone(doctree, part, first_body=part.number == 1):
                     super().write_doc(docname, doctree)
+                for book, submitted in self._books:
+                    submitted.append(service.submit(book.parts[part.number]))
+        except render.RenderError as error:
+            raise ClassbookError(str(error)) from None
         finally:
             self._part = None
             # The parts' nodes are the whole book's doctree: not needed once written, and
             # no reason to hold it while the PDFs are laid out.
-            self._count = len(self._parts)
             self._parts = ()
+
+    def copy_image_files(self) -> None:
+        """Done by write_doc, before the first part is laid out."""
 
     def handle_page(
         self,
@@ -374,38 +402,34 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
     def part_html(self, number: int) -> Path:
         return Path(self.outdir, f"{self.config.root_doc}-part-{number:02d}{self.out_suffix}")
 
+    def book(self, paper: str, numbers: render.Numbers, sheet: Path, count: int) -> render.Book:
+        """The book PDF on ``paper``: its own job and the jobs of its ``count`` parts."""
+        edition = "-teacher" if self.tags.has("teacher") else ""
+        pdf = Path(self.outdir, f"{self.config.classbook_slug}{edition}-{paper}.pdf")
+        job = self.print_job(self.part_html(0), pdf, paper)
+        part_jobs = tuple(
+            dataclasses.replace(
+                self.print_job(self.part_html(number), folder / f"{pdf.stem}.pdf", paper),
+                stylesheets=(*job.stylesheets, sheet),
+                label=f"{job.label} (part {number + 1} of {count})",
+                part=True,
+            )
+            for number in range(count)
+            for folder in [Path(self.outdir, parts.FOLDER, f"{number:02d}")]
+        )
+        return render.Book(job, part_jobs, numbers)
+
     def finish(self) -> None:
         super().finish()
-        slug = self.config.classbook_slug
-        edition = "-teacher" if self.tags.has("teacher") else ""
-        numbers = render.Numbers(scripts.counter_style(self.config), self._digits)
-        sheet = scripts.write_generated(
-            self, scripts.PARTS_CSS, scripts.parts_css(self.config, numbers.placeholder)
-        )
-        books = []
-        for paper in self.config.classbook_paper_sizes:
-            pdf = Path(self.outdir, f"{slug}{edition}-{paper}.pdf")
-            job = self.print_job(self.part_html(0), pdf, paper)
-            count = self._count
-            part_jobs = tuple(
-                dataclasses.replace(
-                    self.print_job(self.part_html(number), folder / f"{pdf.stem}.pdf", paper),
-                    stylesheets=(*job.stylesheets, sheet),
-                    label=f"{job.label} (part {number + 1} of {count})",
-                    part=True,
-                )
-                for number in range(count)
-                for folder in [Path(self.outdir, parts.FOLDER, f"{number:02d}")]
-            )
-            books.append(render.Book(job, part_jobs, numbers))
         with progress_message("rendering the book PDF"):
-            self.render_books(books)
+            self.render_books()
 
-    def render_books(self, books: list[render.Book]) -> None:
-        """Render and merge ``books`` in the build's pool (or in one of their own)."""
+    def render_books(self) -> None:
+        """Number and merge the books once their parts are laid out, in the build's pool
+        (or in one of their own)."""
         service = self.render_service()
         try:
-            futures = [service.submit_book(book) for book in books]
+            futures = [service.submit_book(book, submitted) for book, submitted in self._books]
             if service is render.active:
                 return
             results = service.wait(futures)

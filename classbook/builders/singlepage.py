@@ -8,13 +8,53 @@ from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.locale import __
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 from sphinx.writers.html5 import HTML5Translator
 
 from classbook.builders import parts
 
+logger = logging.getLogger(__name__)
+
 #: Ids docutils generates per document ("id1", "footnote-1"); they clash once inlined.
 _AUTO_ID = re.compile(r"^(id|footnote-|citation-)\d+$")
+
+
+def inline_documents(env: Any, docname: str, seen: list[str]) -> nodes.document:
+    """``docname``'s doctree with every document its toctrees include inlined, each in a
+    ``start_of_file`` node, depth first, each document once (``seen``).
+
+    What Sphinx's ``inline_all_toctrees`` does for its single-page builder, without the
+    deep copy it makes of every document: ``env.get_doctree`` unpickles a tree of its own
+    each time, and copying them all was a quarter of a 200-chapter book's assembly. As
+    there, the inlined children keep their parent pointers (see :func:`_own_nodes`).
+    """
+    tree = env.get_doctree(docname)
+    for toctree in list(tree.findall(addnodes.toctree)):
+        inlined = []
+        for included in map(str, toctree["includefiles"]):
+            if included in seen:
+                continue
+            seen.append(included)
+            try:
+                subtree = inline_documents(env, included, seen)
+            except Exception:
+                logger.warning(
+                    __("toctree contains ref to nonexisting file %r"),
+                    included,
+                    location=docname,
+                    type="toc",
+                    subtype="not_readable",
+                )
+                continue
+            start = addnodes.start_of_file(docname=included)
+            start.children = subtree.children
+            for section in start.findall(nodes.section):
+                section.setdefault("docname", included)
+            inlined.append(start)
+        toctree.parent.replace(toctree, inlined)
+    return tree
 
 
 def repair(

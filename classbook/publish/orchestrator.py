@@ -16,6 +16,7 @@ import contextlib
 import filecmp
 import functools
 import hashlib
+import io
 import json
 import logging
 import os
@@ -24,12 +25,15 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from classbook import publish, render
+from classbook.publish import aside
 from classbook.render.cache import RenderCache
 
 #: Published outputs in build order; the site publishes the others as downloads.
@@ -52,16 +56,18 @@ class Step:
     builder: str
     #: Files of the work folder that are published: every file, or only the PDFs.
     pattern: str = "**/*"
+    #: Run in a process of its own, beside the build's steps (publish/aside.py): for a
+    #: builder that waits for no PDF, over an edition no other step reads.
+    aside: bool = False
 
 
 #: The steps in the order they run: the book PDFs, the biggest jobs, go to the pool first;
-#: the teacher edition's read runs while the pool lays them out; the packets, which wait for
-#: their chapters' page counts (urgent jobs, first in the queue), come after it.
+#: the packets, which wait for their chapters' page counts (urgent jobs, first in the
+#: queue), come next. The teacher edition is read and written beside them, in a process of
+#: its own (the machine has two cores; the Sphinx steps use one), and its PDFs join the pool.
 STEPS = (
     Step("pdf", "student", "bookpdf"),
-    # While the student book is laid out (its page numbers go into the EPUB, the site and
-    # the handouts), the other core renders the teacher edition and the packets.
-    Step("pdf", "teacher", "bookpdf", "*.pdf"),
+    Step("pdf", "teacher", "bookpdf", "*.pdf", aside=True),
     Step("packets", "student", "packets", "*.pdf"),
     Step("epub", "student", "epub"),
     Step("handouts", "student", "handouts", "*.pdf"),
@@ -299,25 +305,7 @@ class Build:
         steps = [step for step in STEPS if step.output in outputs]
         for edition in dict.fromkeys(step.edition for step in steps):
             self.prepare(edition)
-        failed: str | None = None
-        service = render.RenderService(cache=self.cache, on_result=self._on_result)
-        service.start()  # WeasyPrint starts in the workers while Sphinx reads
-        render.active = service
-        try:
-            for step in steps:
-                if step.builder == "html":
-                    # The site copies the PDFs as downloads: they must be done first.
-                    failed = failed or self._drain(service)
-                started = time.perf_counter()
-                if failed is None and self.run_step(step) != 0:
-                    failed = step.builder
-                self.timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
-                if failed:
-                    break
-            failed = failed or self._drain(service)
-        finally:
-            render.active = None
-            service.close()
+        failed = self._run_steps(steps)
         if failed is not None:
             for edition in dict.fromkeys(step.edition for step in steps):
                 self.forget(edition)
@@ -330,10 +318,69 @@ class Build:
             self.cache.prune(self._keys_in_use(outputs))
         return published
 
+    def _run_steps(self, steps: Sequence[Step]) -> str | None:
+        """Run ``steps``, those marked ``aside`` in a process per edition beside the others,
+        all their PDFs in one render service; the name of the step that failed, or None."""
+        failed: str | None = None
+        beside = [step for step in steps if step.aside]
+        asides = [
+            aside.Aside(_run_aside, (self.settings(), own), f"{edition} {own[0].builder}")
+            for edition in dict.fromkeys(step.edition for step in beside)
+            for own in [[step for step in beside if step.edition == edition]]
+        ]
+        service = render.RenderService(cache=self.cache, on_result=self._on_result)
+        try:
+            # Forked before the render pool starts a thread (publish/aside.py).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for process in asides:
+                process.start()
+            service.start()  # WeasyPrint starts in the workers while Sphinx reads
+            render.active = service
+            for process in asides:
+                process.forward_to(service)
+            for step in (step for step in steps if not step.aside):
+                if step.builder == "html":
+                    # The site copies the PDFs as downloads: they must be done first.
+                    failed = failed or self._join(asides) or self._drain(service)
+                started = time.perf_counter()
+                if failed is None and self.run_step(step) != 0:
+                    failed = step.builder
+                self.timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
+                if failed:
+                    break
+            failed = failed or self._join(asides) or self._drain(service)
+        finally:
+            render.active = None
+            for process in asides:
+                process.stop()
+            service.close()
+        return failed
+
     def _on_result(self, result: render.Result) -> None:
         if render.active is not None:
             self.progress.pending = render.active.misses
         self.progress(result)
+
+    def settings(self) -> dict[str, Any]:
+        """What a :class:`Build` beside this one is made of (see :func:`_run_aside`)."""
+        return {
+            "source_dir": self.source_dir,
+            "conf_dir": self.conf_dir,
+            "build_dir": self.build_dir,
+            "cache_dir": self.cache.folder,
+            "quiet": self.quiet,
+            "overrides": self.overrides,
+        }
+
+    def _join(self, asides: Sequence[aside.Aside]) -> str | None:
+        """Wait for the steps run aside and the PDFs they sent; the failure's name, or None."""
+        for process in asides:
+            failed = process.join()
+            self.timings.update(process.timings)
+            if failed is not None:
+                return failed
+        return None
 
     def _drain(self, service: render.RenderService) -> str | None:
         """Wait for every PDF sent so far; the failure's name, or None."""
@@ -401,6 +448,35 @@ class Build:
             keys |= set(record.read_text(encoding="utf-8").split())
         record.write_text("".join(f"{key}\n" for key in sorted(keys)), encoding="utf-8")
         return keys
+
+
+def _run_aside(channel: Any, settings: dict[str, Any], steps: Sequence[Step]) -> None:
+    """The steps of one edition in a process beside the build (publish/aside.py): their
+    builders' PDFs go back to the build's render pool; ends saying how they went."""
+    from sphinx.util.console import nocolor
+
+    # Ctrl-C reaches the whole process group: the build stops this process itself, and
+    # the build's own handlers (copied by the fork) are not this process's.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # What it says is held back for the build to show (aside.Aside.join), in plain text.
+    sys.stderr = held = io.StringIO()
+    nocolor()
+    job = Build(**settings)
+    render.active = aside.Forward(channel)  # type: ignore[assignment]  # submits only
+    failed = None
+    try:
+        for step in steps:
+            started = time.perf_counter()
+            status = job.run_step(step)
+            job.timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
+            if status != 0:
+                failed = step.builder
+                break
+    except Exception:  # a fault of the pipeline's, outside Sphinx: shown by the build
+        held.write(traceback.format_exc())
+        failed = step.builder
+    channel.put(("done", failed, job.timings, held.getvalue()))
 
 
 def _tree_digest(folder: Path, parts: Sequence[str]) -> str:

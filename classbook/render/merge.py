@@ -183,33 +183,25 @@ def _append(
             if "/StructParent" in annotation:
                 annotation.StructParent = int(annotation.StructParent) + base
     tree = part.Root.StructTreeRoot
-    # The same copier as the pages': references to the part's pages and annotations land
-    # on their copies in the book.
-    for kid in _document_element(tree).K:
-        copied = _copy(book, kid)
+    # The same copier as the pages', so references to the part's pages and annotations
+    # land on their copies in the book; one copy each for all the elements and all the
+    # parent-tree entries (qpdf copies an array's objects in one pass).
+    for copied in _copy(book, part, list(_document_element(tree).K)):
         if isinstance(copied, Dictionary):
             copied.P = document
         document.K.append(copied)
     part_entries = list(_number_tree(tree.ParentTree))
-    for key, value in part_entries:
-        entries.append((key + base, _copy(book, value)))
+    values = _copy(book, part, [value for _, value in part_entries])
+    entries += [(key + base, value) for (key, _), value in zip(part_entries, values, strict=True)]
     for role, standard in tree.get("/RoleMap", Dictionary()).items():
         role_map[role] = standard
     return base + int(tree.get("/ParentTreeNextKey", _next_key(part_entries)))
 
 
-def _copy(book: pikepdf.Pdf, item: Any) -> Any:
-    """``item`` of a part in ``book``: indirect objects through the pages' copier, direct
-    arrays and dictionaries item by item (qpdf copies indirect objects only)."""
-    if not isinstance(item, pikepdf.Object):
-        return item
-    if item.is_indirect:
-        return book.copy_foreign(item)
-    if isinstance(item, Array):
-        return Array([_copy(book, value) for value in item])
-    if isinstance(item, Dictionary):
-        return Dictionary({key: _copy(book, value) for key, value in item.items()})
-    return item
+def _copy(book: pikepdf.Pdf, part: pikepdf.Pdf, items: list[Any]) -> Array:
+    """``items`` of ``part``, copied into ``book`` (direct objects and the indirect ones
+    they reach; qpdf copies indirect objects only, hence the array that holds them)."""
+    return book.copy_foreign(part.make_indirect(Array(items)))
 
 
 # -- Links, outline, destinations ----------------------------------------------------------

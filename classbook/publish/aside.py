@@ -1,0 +1,129 @@
+"""Steps beside the build: an edition's builders in a process of their own, their PDFs
+laid out by the build's one render pool."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from classbook import render
+
+
+class Forward:
+    """``render.active`` in a process beside the build: every job and book its builders
+    submit goes to the build's render service (see :class:`Aside`), which lays it out and
+    publishes it with the rest; nothing is laid out here."""
+
+    def __init__(self, channel: Any) -> None:
+        self.channel = channel
+
+    def submit(self, job: render.Job, *, urgent: bool = False) -> Future[render.Result]:
+        if urgent:
+            # The results stay in the build's process: a builder that waits for its PDFs
+            # (packets, EPUB, handouts) cannot run beside it.
+            raise render.RenderError(f"{job.name}: a step run aside cannot wait for a PDF")
+        self.channel.put(("job", job))
+        return Future()
+
+    def submit_book(
+        self, book: render.Book, parts: Sequence[Future[render.Result]] | None = None
+    ) -> Future[render.Result]:
+        self.channel.put(("book", book, parts is not None))
+        return Future()
+
+
+class Aside:
+    """A process running ``target(channel, *args)`` beside the build, and a thread that
+    submits what it sends to the build's render service as it comes.
+
+    ``target`` sets a :class:`Forward` on ``channel`` as ``render.active``, runs its steps
+    and ends with ``channel.put(("done", failed, timings, output))``: the name of the step
+    that failed (or None), the seconds of each and what it would have printed on stderr,
+    held back for the build to show (see :meth:`join`). ``name`` is what failed if it ends
+    otherwise.
+
+    The process is forked when the build is its process's only thread (as under
+    ``python -m classbook``, before the render pool starts its threads): it starts with the
+    modules the build has imported (Sphinx, the extension), half a second sooner than a
+    spawned one. Inside another program with threads of its own, whose locks a fork could
+    copy held, it is spawned.
+    """
+
+    def __init__(self, target: Callable[..., None], args: tuple[Any, ...], name: str) -> None:
+        self.name = name
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        context = multiprocessing.get_context(method)
+        self.channel: Any = context.Queue()
+        # Not a daemon: an extension may start processes of its own (sphinx-sitemap does).
+        self.process = context.Process(target=target, args=(self.channel, *args))
+        #: Whether the steps are done; the one that failed, if any; their seconds; their
+        #: messages.
+        self.done = False
+        self.failed: str | None = None
+        self.timings: dict[str, float] = {}
+        self.output = ""
+        #: The futures of parts sent one by one, until their book comes.
+        self._parts: dict[render.Job, Future[render.Result]] = {}
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        self.process.start()
+
+    def forward_to(self, service: render.RenderService) -> None:
+        """From now on, submit to ``service`` what the process sends."""
+        self._thread = threading.Thread(
+            target=self._forward, args=(service,), name=f"aside {self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _forward(self, service: render.RenderService) -> None:
+        try:
+            while not self.done:
+                try:
+                    kind, *content = self.channel.get(timeout=0.2)
+                except queue.Empty:
+                    if not self.process.is_alive() and self.channel.empty():
+                        # It ended without saying so: a traceback of its own is on stderr.
+                        self.done, self.failed = True, self.name
+                    continue
+                if kind == "job":
+                    self._parts[content[0]] = service.submit(content[0])
+                elif kind == "book":
+                    book, sent = content
+                    parts = [self._parts.pop(job) for job in book.parts] if sent else None
+                    service.submit_book(book, parts)
+                else:
+                    self.done = True
+                    self.failed, self.timings, self.output = content
+        except BaseException as error:  # raised again by join(), in the build's thread
+            self._error = error
+            self.done, self.failed = True, self.name
+
+    def join(self) -> str | None:
+        """Wait until the steps are done and all they sent is submitted; show their
+        messages; return the name of the step that failed, or None.
+
+        Called only while the build's own steps succeed: a mistake in text the editions
+        share is then named once, by the build's steps, not again by these.
+        """
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        sys.stderr.write(self.output)
+        self.output = ""
+        return self.failed
+
+    def stop(self) -> None:
+        """End the process (at once if the build failed or was interrupted)."""
+        if not self.done and self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        if self._thread is not None:
+            self._thread.join()
