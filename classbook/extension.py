@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +14,7 @@ from sphinx.config import ENUM
 from classbook import __version__
 from classbook.builders import context, navigation, web
 from classbook.ext import (
+    changes,
     checks,
     citations,
     claimreview,
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: Per-document records the directives keep in the environment.
-_ENV_STORES = ("classbook_source_texts", "classbook_claims")
+_ENV_STORES = ("classbook_source_texts", "classbook_claims", changes.STORE)
 
 
 def _init_stores(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -83,6 +88,37 @@ def _check_config(app: Sphinx, config: Config) -> None:
         )
 
 
+#: sphinxext-opengraph's social cards: the module imports matplotlib and pyplot at once.
+_SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
+
+
+def _opengraph_without_social_cards(app: Sphinx) -> None:
+    """Import sphinxext-opengraph without its social cards when conf.py turns them off.
+
+    Version 0.13 imports them (matplotlib and pyplot) whether or not they are on: about
+    0.7 s and 40 MB in every Sphinx process, the print builds' included. Without the module
+    it sets the cards aside as if matplotlib were missing, which is what "off" means; the
+    line it prints to say so is not shown. Only when classbook is loaded first (it is, in
+    every conf.py new-book writes and in the book's).
+    """
+    # conf.py's values, before sphinxext-opengraph registers its own.
+    raw = getattr(app.config, "_raw_config", {})
+    cards = raw.get("ogp_social_cards") or {}
+    if (
+        "sphinxext.opengraph" not in raw.get("extensions", ())
+        or "sphinxext.opengraph" in sys.modules
+        or not isinstance(cards, dict)
+        or cards.get("enable") is not False
+    ):
+        return
+    sys.modules[_SOCIAL_CARDS] = None  # type: ignore[assignment]  # import fails: ImportError
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module("sphinxext.opengraph")
+    finally:
+        del sys.modules[_SOCIAL_CARDS]
+
+
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
     checks.check_source_fidelity(app, env)
     checks.check_claims(app, env)
@@ -90,6 +126,7 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register configuration, directives, transforms and builders."""
+    _opengraph_without_social_cards(app)
     app.add_config_value(
         "classbook_slug", lambda c: c.project.lower().replace(" ", "-"), "env", str
     )
@@ -111,6 +148,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("classbook_content_note_doc", "", "env", str)
 
     nodes.register(app)
+    changes.setup(app)
     pagemap.setup(app)
     safety.setup(app)
     scripts.setup(app)

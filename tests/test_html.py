@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 from bs4 import BeautifulSoup
-from helpers import SOURCE
+from helpers import ROOT, SOURCE
 
 from classbook.sources import read_source
 
@@ -97,3 +100,26 @@ def test_no_builder_keeps_a_queue_server_for_the_sitemap(tmp_path) -> None:
                          builder, status=None, warning=None)  # fmt: skip
             assert isinstance(app.sitemap_links, queue.Queue), builder
             assert not set(multiprocessing.active_children()) - before, builder
+
+
+def test_chapter_pages_have_open_graph_tags(book) -> None:
+    page = soup(book.out("html") / "chapters" / f"{CHAPTERS[0]}.html")
+    assert page.select_one('meta[property="og:title"]')["content"].startswith(SECTIONS[0].heading)
+    assert page.select_one('meta[property="og:image"]')["content"].endswith("classbook-cover.png")
+
+
+def test_opengraph_loads_without_matplotlib_when_social_cards_are_off(tmp_path: Path) -> None:
+    # sphinxext-opengraph 0.13 imports matplotlib for its social cards, on or off; the book
+    # turns them off, and no Sphinx process (the print builds' included) pays for them.
+    code = (
+        "import sys\n"
+        "from sphinx.application import Sphinx\n"
+        f"app = Sphinx({str(ROOT / 'book')!r}, {str(ROOT)!r}, {str(tmp_path / 'out')!r}, "
+        f"{str(tmp_path / 'doctrees')!r}, 'bookpdf', status=None)\n"
+        "print('sphinxext.opengraph' in app.extensions, 'matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "True False\n"  # and nothing printed about matplotlib

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import re
 import shutil
 import subprocess
@@ -121,12 +122,46 @@ def test_editing_one_chapter_renders_only_the_pdfs_that_contain_it(project: Path
     assert after["handouts/03-last-a4.pdf"][2] != before["handouts/03-last-a4.pdf"][2]
 
 
+def test_a_chapter_put_back_with_its_old_time_is_read_again(project: Path) -> None:
+    # Sphinx reads a file again only when it is newer than the last read; a chapter restored
+    # from a backup that keeps times (cp -p, an archive) must not leave the edit in print.
+    before = published(project)
+    chapter = project / "mini" / "chapters" / "03-last.md"
+    original, times = chapter.read_bytes(), chapter.stat()
+    chapter.write_bytes(original + b"\nA new sentence of ours.\n")
+    assert run(project, "all").returncode == 0
+    chapter.write_bytes(original)
+    os.utime(chapter, ns=(times.st_atime_ns, times.st_mtime_ns))
+    done = run(project, "all")
+    assert done.returncode == 0, done.stderr
+    assert {name: data for name, (_, _, data) in published(project).items()} == {
+        name: data for name, (_, _, data) in before.items()
+    }
+
+
 def test_a_teacher_only_edit_renders_only_the_teacher_edition(project: Path) -> None:
     chapter = project / "mini" / "chapters" / "01-first.md"
     edit = replace_once("Secret answer guidance", "Revised secret answer guidance")
     chapter.write_text(edit(chapter.read_text(encoding="utf-8")), encoding="utf-8")
     done = run(project, "all")
     assert rendered(done) == TEACHER_PDFS
+
+
+def test_a_mistake_in_the_teacher_edition_alone_fails_the_build_and_publishes_nothing(
+    project: Path,
+) -> None:
+    # The teacher edition is read and written in a process beside the student edition's
+    # (classbook/publish/aside.py): its failure is the build's, named where it is.
+    before = published(project)
+    chapter = project / "mini" / "chapters" / "01-first.md"
+    edit = replace_once("Secret answer guidance", "See {ref}`no-such-label`. Secret guidance")
+    chapter.write_text(edit(chapter.read_text(encoding="utf-8")), encoding="utf-8")
+    failed = run(project, "pdf")
+    assert failed.returncode != 0
+    assert re.search(r"01-first\.md:\d+: WARNING: .*no-such-label", failed.stderr), failed.stderr
+    assert "the bookpdf build failed, so _build/pdf was left as it was" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert published(project) == before
 
 
 def test_changing_the_print_css_renders_every_pdf(project: Path, tmp_path: Path) -> None:
