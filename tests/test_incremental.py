@@ -22,6 +22,7 @@ from conftest import ROOT, ROOTS
 from helpers import replace_once, run_classbook
 
 from classbook import render
+from classbook.publish import aside
 from classbook.render.cache import RenderCache
 
 EPOCH = "1700000000"
@@ -279,3 +280,19 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
     [entry] = (tmp_path / "cache").glob("*.pdf")
     entry.write_bytes(b"%PDF-1.7 damaged")
     assert cache.fetch(job) is None
+
+
+def _dies_without_a_report(channel: object) -> None:
+    os._exit(9)  # as a process killed for its memory would, saying nothing
+
+
+def test_a_process_beside_the_build_that_dies_fails_the_build_with_a_line(capfd) -> None:
+    beside = aside.Aside(_dies_without_a_report, (), "teacher bookpdf")
+    beside.start()
+    with render.RenderService(workers=1) as service:
+        beside.forward_to(service)
+        assert beside.join() == "teacher bookpdf"
+    beside.stop()
+    assert "the teacher bookpdf process stopped without a report (exit status 9)" in (
+        capfd.readouterr().err
+    )

@@ -89,8 +89,12 @@ class Aside:
                     kind, *content = self.channel.get(timeout=0.2)
                 except queue.Empty:
                     if not self.process.is_alive() and self.channel.empty():
-                        # It ended without saying so: a traceback of its own is on stderr.
+                        # Killed (out of memory, a signal): it could say nothing itself.
                         self.done, self.failed = True, self.name
+                        self.output = (
+                            f"classbook: the {self.name} process stopped without a report "
+                            f"(exit status {self.process.exitcode})\n"
+                        )
                     continue
                 if kind == "job":
                     self._parts[content[0]] = service.submit(content[0])

@@ -462,21 +462,22 @@ def _run_aside(channel: Any, settings: dict[str, Any], steps: Sequence[Step]) ->
     # What it says is held back for the build to show (aside.Aside.join), in plain text.
     sys.stderr = held = io.StringIO()
     nocolor()
-    job = Build(**settings)
     render.active = aside.Forward(channel)  # type: ignore[assignment]  # submits only
-    failed = None
+    failed, timings = None, {}
+    step = steps[0]
     try:
+        job = Build(**settings)
         for step in steps:
             started = time.perf_counter()
             status = job.run_step(step)
-            job.timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
+            timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
             if status != 0:
                 failed = step.builder
                 break
     except Exception:  # a fault of the pipeline's, outside Sphinx: shown by the build
         held.write(traceback.format_exc())
         failed = step.builder
-    channel.put(("done", failed, job.timings, held.getvalue()))
+    channel.put(("done", failed, timings, held.getvalue()))
 
 
 def _tree_digest(folder: Path, parts: Sequence[str]) -> str:
