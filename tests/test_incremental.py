@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from conftest import ROOT, ROOTS
 from helpers import replace_once, run_classbook
 
 from classbook import render
+from classbook.builders import downloads
 from classbook.publish import aside
 from classbook.render.cache import RenderCache
 
@@ -195,6 +197,28 @@ def test_a_failed_build_keeps_the_outputs_and_the_cache_consistent(project: Path
     assert {name: data for name, (_, _, data) in published(project).items()} == {
         name: data for name, (_, _, data) in before.items()
     }
+
+
+def test_the_site_waits_for_its_downloads_and_copies_none_of_a_failed_build() -> None:
+    # In one build of every output the site's pages are written while the PDFs are laid
+    # out (builders/downloads.py): it waits for those it copies, and a failed one is the
+    # render's failure to report (the build then publishes nothing), not a missing file.
+    job = render.Job(Path("a.html"), Path("a.pdf"), "a4")
+    done: Future[render.Result] = Future()
+    done.set_result(render.Result(job))
+    failed: Future[render.Result] = Future()
+    failed.set_exception(render.RenderError("a.html: rendering a.pdf took longer than 1 s"))
+    with render.RenderService(workers=1) as service:
+        service.by_label.update({"handouts/01-a4.pdf": done, "pdf/book-a4.pdf": failed})
+        render.active = service
+        try:
+            assert downloads.in_progress("pdf/book-a4.pdf")
+            assert not downloads.in_progress("pdf/book-letter.pdf")
+            assert downloads.rendered(["handouts/01-a4.pdf", "epub/book.epub"])
+            assert not downloads.rendered(["handouts/01-a4.pdf", "pdf/book-a4.pdf"])
+        finally:
+            render.active = None
+    assert downloads.rendered(["pdf/book-a4.pdf"])  # a plain sphinx-build waits for nothing
 
 
 def test_the_cache_is_pruned_of_entries_no_output_uses(project: Path) -> None:

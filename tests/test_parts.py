@@ -294,3 +294,26 @@ def test_numbering_reads_strings_with_escapes_and_marks_with_their_mcid() -> Non
     ]
     arrays = [merge._tj_items(data) for kind, _, data in events if kind == "TJ"]
     assert arrays == [[b"\x00\x13\x00\x13"], [b"(x)A\\", -20.0, b"\x00\x11"]]
+
+
+def test_a_books_parts_are_laid_out_before_bigger_documents(tmp_path: Path) -> None:
+    # The pool hands out the biggest document first, but a book's parts before any other
+    # (in the order they came): a book is numbered and merged only once its last part is
+    # laid out, and its small first part must not wait behind every handout.
+    book = _two_part_book(tmp_path / "book")
+    big = tmp_path / "big.html"
+    big.write_text(
+        "<html lang='en'><head><title>Big</title></head><body>"
+        + "<p>A long handout of ours.</p>" * 400
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    handout = render.Job(big, tmp_path / "big.pdf", "a4", roots=(tmp_path,), timeout=120)
+    first = _two_part_book(tmp_path / "first").parts[0]
+    order: list[str] = []
+    with render.RenderService(workers=1, on_result=lambda r: order.append(r.job.pdf.name)) as s:
+        # One worker, busy with the first job: the others wait in the queue.
+        futures = [s.submit(first), s.submit(handout), *(s.submit(job) for job in book.parts)]
+        s.wait(futures)
+    assert order == ["part-0.pdf", "part-0.pdf", "part-1.pdf", "big.pdf"]
+    assert [f.result().job.pdf.parent.name for f in futures[2:]] == ["book", "book"]

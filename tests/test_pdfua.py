@@ -198,6 +198,40 @@ def test_running_head_is_a_pagination_artifact(tmp_path: Path) -> None:
         assert all(page_parents[m].objgen in reachable for m in mcids)
 
 
+def _operations(pdf_path: Path) -> list[list[tuple[list[str], str]]]:
+    with pikepdf.open(pdf_path) as pdf:
+        return [
+            [
+                ([str(o) for o in operands], str(op))
+                for operands, op in pikepdf.parse_content_stream(p)
+            ]
+            for p in pdf.pages
+        ]
+
+
+def test_running_heads_are_marked_in_the_bytes_as_pikepdf_would(tmp_path, monkeypatch) -> None:
+    # The artifacts are marked in the content stream's bytes (pikepdf's parse was a
+    # seventh of a render); a stream the scanner cannot read one for one is parsed.
+    body = "<h1>Title</h1>" + "<p>Body text, <a href='#x'>a link</a>.</p>" * 60 + "<p id=x>x</p>"
+    for folder in ("bytes", "parsed"):
+        (tmp_path / folder).mkdir()
+    as_bytes = _operations(make_pdf(tmp_path / "bytes", body))
+    parsed = pdfua._artifacts_in_bytes
+    monkeypatch.setattr(pdfua, "_artifacts_in_bytes", lambda raw, mcids: None)
+    assert _operations(make_pdf(tmp_path / "parsed", body)) == as_bytes
+    artifacts = [
+        ops for page in as_bytes for ops, op in page if op == "BDC" and ops[0] == "/Artifact"
+    ]
+    assert len(as_bytes) > 1 and len(artifacts) >= len(as_bytes)
+    # A carriage return can only stand in a string: those bytes are left to pikepdf.
+    escaped = rb"/P <</MCID 0>> BDC (a\rb) Tj EMC"
+    assert parsed(escaped, {0}) is not None
+    assert parsed(escaped.replace(rb"\r", b"\r"), {0}) is None
+    assert parsed(b"/P <</MCID 0>> BDC (x) Tj EMC /P <</MCID 1>> BDC", {1}) == (
+        b"/P <</MCID 0>> BDC (x) Tj EMC /Artifact <</Type /Pagination>> BDC"
+    )
+
+
 def test_table_across_pages_is_one_table_with_one_header(tmp_path: Path) -> None:
     rows = "".join(f"<tr><th>Row {n}</th><td>Cell {n}</td></tr>" for n in range(40))
     pdf_path = make_pdf(

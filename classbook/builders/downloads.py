@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
+from classbook import render
 from classbook.builders import chapters, handout_name
 from classbook.ext.scripts import gettext
 from classbook.render import PAPER_LABELS
@@ -110,6 +112,30 @@ def add_download_menu(
     )
 
 
+def in_progress(label: str) -> bool:
+    """Whether the PDF ``label`` (``packets/x-a4.pdf``) is being laid out in this build
+    (python -m classbook build writes the site meanwhile)."""
+    return render.active is not None and label in render.active.by_label
+
+
+def rendered(labels: Iterable[str]) -> bool:
+    """Wait for the PDFs of ``labels`` this build is laying out; False if one failed.
+
+    In one build of every output the site is written while its PDFs are laid out, and
+    copies them once they are done. A PDF that failed is the build's to report (it
+    publishes nothing then), not a missing download.
+    """
+    service = render.active
+    if service is None:
+        return True
+    wanted = set(labels)
+    try:
+        service.wait([future for label, future in service.by_label.items() if label in wanted])
+    except render.RenderError:
+        return False
+    return True
+
+
 def publish_downloads(app: Sphinx, exception: Exception | None) -> None:
     """Copy the other builders' files into the site; a missing one fails the build."""
     if exception is not None or app.builder.name != "html":
@@ -118,6 +144,8 @@ def publish_downloads(app: Sphinx, exception: Exception | None) -> None:
     target = outdir / FOLDER
     target.mkdir(exist_ok=True)
     files = book_downloads(app) + [f for fs in chapter_downloads(app).values() for f in fs]
+    if not rendered(f"{f.builder_dir}/{f.name}" for f in files):
+        return
     for f in files:
         source = outdir.parent / f.builder_dir / f.name
         if not source.is_file():

@@ -25,7 +25,6 @@ A file with a mistake is reported (file, line, key, valid choices) as a Sphinx w
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import shutil
 import sys
@@ -41,7 +40,14 @@ from sphinx.util import logging
 from sphinx.util.display import progress_message
 from sphinx.util.osutil import relative_uri
 
-from classbook.builders import HandoutBuilder, PrintMixin, chapters, context, singlepage
+from classbook.builders import (
+    HandoutBuilder,
+    PrintMixin,
+    chapters,
+    context,
+    downloads,
+    singlepage,
+)
 from classbook.ext import nodes as cb_nodes
 from classbook.ext import schemas, yamldata
 from classbook.ext.schemas import INCLUDE_CHOICES, Assignment, Chapter
@@ -297,7 +303,9 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
         visitor = self.create_translator(doctree, self)
         doctree.walkabout(visitor)  # type: ignore[arg-type]
         items = [
-            "".join(self.render_partial(copy.deepcopy(child))["fragment"] for child in item)
+            # docutils' deepcopy: copy.deepcopy would follow .parent and copy the whole
+            # document for every item (most of the packets' time).
+            "".join(self.render_partial(child.deepcopy())["fragment"] for child in item)
             for question in questions
             for lst in question.children
             if isinstance(lst, (nodes.enumerated_list, nodes.bullet_list))
@@ -457,7 +465,7 @@ def collect_pages(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
         packets = []
         for paper in assignment.papers:
             name = assignment.packet_name(paper)
-            if (_packets_dir(app) / name).is_file():
+            if (_packets_dir(app) / name).is_file() or downloads.in_progress(f"packets/{name}"):
                 label = f"Printable packet, {PAPER_LABELS.get(paper, paper)} (PDF)"
                 packets.append({"name": f"{DOWNLOADS}/{name}", "label": label})
             elif _packets_dir(app).is_dir():
@@ -487,6 +495,8 @@ def publish_packets(app: Sphinx, exception: Exception | None) -> None:
     book = catalogue(app.builder)  # type: ignore[arg-type]
     valid = read_all(app.srcdir, app.config, book, report=False)  # reported while collecting
     wanted = {a.packet_name(p) for a in valid for p in a.papers}
+    if not downloads.rendered(f"packets/{name}" for name in wanted):
+        return
     for name in sorted(wanted):
         source = _packets_dir(app) / name
         if source.is_file():

@@ -340,13 +340,14 @@ class Build:
             for process in asides:
                 process.forward_to(service)
             for step in (step for step in steps if not step.aside):
-                if step.builder == "html":
-                    # The site copies the PDFs as downloads: they must be done first.
-                    failed = failed or self._join(asides) or self._drain(service)
-                started = time.perf_counter()
+                # The site copies the PDFs as downloads once they are done
+                # (builders/downloads.py): its pages are written while they are laid out.
+                started, waited = time.perf_counter(), service.waited
                 if failed is None and self.run_step(step) != 0:
                     failed = step.builder
-                self.timings[f"{step.edition}/{step.builder}"] = time.perf_counter() - started
+                # The step's own work: not the time it waited for PDFs to be laid out.
+                own = time.perf_counter() - started - (service.waited - waited)
+                self.timings[f"{step.edition}/{step.builder}"] = own
                 if failed:
                     break
             failed = failed or self._join(asides) or self._drain(service)

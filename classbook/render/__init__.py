@@ -382,7 +382,7 @@ def _merge_book(book: Book, parts: list[Result], numbered: list[Result]) -> Resu
 
 @dataclass(order=True)
 class _Pending:
-    priority: tuple[int, int]
+    priority: tuple[int, int, int]
     sequence: int
     job: Job = field(compare=False)
     future: Future[Result] = field(compare=False)
@@ -399,9 +399,10 @@ class RenderService:
     """One pool of WeasyPrint workers for a whole build, sized to the cores.
 
     ``submit`` returns a future at once: a job whose cache entry is valid is resolved from
-    the render cache, the others wait in a queue that hands the biggest document to the
-    next free worker, so every core stays busy until the end. ``urgent`` jobs (whose result
-    the build waits for before it can go on) jump the queue.
+    the render cache, the others wait in a queue that hands the next free worker the book
+    parts in the order they came, then the biggest document, so every core stays busy
+    until the end. ``urgent`` jobs (whose result the build waits for before it can go on)
+    jump the queue.
     """
 
     def __init__(
@@ -431,6 +432,8 @@ class RenderService:
         self.misses = 0
         #: The latest future of each job, by its progress label (``pdf/x-a4.pdf``).
         self.by_label: dict[str, Future[Result]] = {}
+        #: Seconds callers spent in ``wait`` (a step's own time is its time less these).
+        self.waited = 0.0
 
     # -- Submitting ------------------------------------------------------------------------
 
@@ -443,7 +446,12 @@ class RenderService:
             self._report(hit)
             return future
         size = job.html.stat().st_size if job.html.exists() else 0
-        pending = _Pending((0 if urgent else 1, -size), next(self._counter), job, future)
+        # Biggest first keeps every core busy until the end, but a book's parts go first,
+        # in the order they come: a book is numbered and merged only once all its parts
+        # are laid out, and its smallest part (the title and contents) last would leave
+        # that work, on one core, for after every handout.
+        order = (0, 0) if job.part else (1, -size)
+        pending = _Pending((0 if urgent else 1, *order), next(self._counter), job, future)
         with self._lock:  # a build submits from two threads (publish/aside.py)
             self.misses += 1
             heapq.heappush(self._queue, pending)
@@ -549,7 +557,7 @@ class RenderService:
             if reported:
                 self._report(hit)
             return future
-        pending = _Pending((0, 0), next(self._counter), job, future, task, args, key, reported)
+        pending = _Pending((0, 0, 0), next(self._counter), job, future, task, args, key, reported)
         with self._lock:
             self.misses += reported
             if not inline:
@@ -622,6 +630,13 @@ class RenderService:
 
         With ``merge_in_caller``, this thread merges the books whose parts are done.
         """
+        started = time.perf_counter()
+        try:
+            return self._wait(futures)
+        finally:
+            self.waited += time.perf_counter() - started
+
+    def _wait(self, futures: Sequence[Future[Result]]) -> list[Result]:
         results = []
         for future in futures:
             future.add_done_callback(lambda _: self._inline.put(None))

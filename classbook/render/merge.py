@@ -477,14 +477,31 @@ _EMC: _Event = ("EMC", None, (False, None))
 _ARTIFACT = b"/Artifact"
 
 
+def scan(raw: bytes) -> list[re.Match[bytes]] | None:
+    """The TJ, BDC, BMC, EMC and Tf operators of a content stream's bytes (and its strings)
+    as matches of one pattern, or None when they cannot all be found one for one."""
+    if b"\r" in raw:
+        return None  # a carriage return can only be in a string: pikepdf reads it
+    matches = list(_SCAN.finditer(raw))
+    # Every occurrence of an operator's letters (in names and strings too) being found
+    # proves that all were; else the count of those standing as operators decides.
+    found = sum(1 for match in matches if match.lastgroup != "string")
+    if sum(map(raw.count, (b"TJ", b"BDC", b"BMC", b"EMC", b"Tf"))) != found and found != len(
+        _OPERATORS.findall(raw)
+    ):
+        return None
+    return matches
+
+
 def _events_of_bytes(raw: bytes) -> list[_Event] | None:
     """The events of a content stream's bytes (where: the TJ's byte span; its data: the
     array's bytes), or None when they cannot all be found."""
-    if b"\r" in raw:
-        return None  # a carriage return can only be in a string: pikepdf reads it
+    matches = scan(raw)
+    if matches is None:
+        return None
     events: list[_Event] = []
     append = events.append
-    for match in _SCAN.finditer(raw):
+    for match in matches:
         kind = match.lastgroup
         if kind == "tj":
             append(("TJ", match.span(), match["array"]))
@@ -497,13 +514,6 @@ def _events_of_bytes(raw: bytes) -> list[_Event] | None:
             append(("Tf", None, match["font"].decode("latin-1")))
         elif kind == "bmc":
             append(("BMC", None, (match["btag"] == _ARTIFACT, None)))
-    # Every occurrence of an operator's letters (in names and strings too) being an event
-    # proves that all were found; else the count of those standing as operators decides.
-    found = len(events)
-    if sum(map(raw.count, (b"TJ", b"BDC", b"BMC", b"EMC", b"Tf"))) != found and found != len(
-        _OPERATORS.findall(raw)
-    ):
-        return None
     return events
 
 
