@@ -80,11 +80,13 @@ def replace_once(old: str, new: str) -> Callable[[str], str]:
 
 
 def run_classbook(
-    project: Path, *args: str, epoch: int | str, tz: str = "UTC", pipeline: Path = ROOT
+    project: Path, *args: str, epoch: int | str | None, tz: str = "UTC", pipeline: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m classbook ARGS`` in ``project`` with a fixed SOURCE_DATE_EPOCH (and
-    the ``classbook`` package of ``pipeline``)."""
+    """Run ``python -m classbook ARGS`` in ``project`` with a fixed SOURCE_DATE_EPOCH (None:
+    none, as a writer runs it) and the ``classbook`` package of ``pipeline``."""
     env = {**os.environ, "PYTHONPATH": str(pipeline), "SOURCE_DATE_EPOCH": str(epoch), "TZ": tz}
+    if epoch is None:
+        del env["SOURCE_DATE_EPOCH"]
     return subprocess.run(
         [sys.executable, "-m", "classbook", *args],
         cwd=project,

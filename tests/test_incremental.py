@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,12 @@ TEACHER_PDFS = {f"pdf/mini-teacher-{p}.pdf" for p in ("a4", "letter")}
 PROGRESS = re.compile(r"^\[\d+/\d+\] (\S+) [\d.]+ s$", re.MULTILINE)
 
 
-def run(project: Path, *args: str, pipeline: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(
+    project: Path, *args: str, pipeline: Path = ROOT, epoch: str | None = EPOCH
+) -> subprocess.CompletedProcess[str]:
     """``python -m classbook build ARGS`` on the project's fixture book."""
     build = ("build", "--source-dir", "mini", "--conf-dir", "mini")
-    return run_classbook(project, *build, *args, epoch=EPOCH, pipeline=pipeline)
+    return run_classbook(project, *build, *args, epoch=epoch, pipeline=pipeline)
 
 
 def rendered(done: subprocess.CompletedProcess[str]) -> set[str]:
@@ -123,6 +126,24 @@ def test_editing_one_chapter_renders_only_the_pdfs_that_contain_it(project: Path
     after = published(project)
     assert after["handouts/01-first-a4.pdf"] == before["handouts/01-first-a4.pdf"]
     assert after["handouts/03-last-a4.pdf"][2] != before["handouts/03-last-a4.pdf"][2]
+
+
+def test_a_book_outside_a_repository_lays_out_an_edit_alone(project: Path) -> None:
+    # Without git or SOURCE_DATE_EPOCH (a teacher's new book), the edition's date is the
+    # day, not the second it was built: every page carries it, and an edit made a minute
+    # later must lay out only the PDFs that hold it, not every PDF for a new time.
+    assert not (project / ".git").exists()
+    day = datetime.now(UTC).date()
+    assert run(project, "all", epoch=None).returncode == 0  # today's date, not the fixture's
+    chapter = project / "mini" / "chapters" / "03-last.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA new sentence of ours.\n")
+    done = run(project, "all", epoch=None)
+    handouts = {f"handouts/03-last-{p}.pdf" for p in ("a4", "letter")}
+    packets = {f"packets/week-1-{p}.pdf" for p in ("a4", "letter")}
+    if datetime.now(UTC).date() == day:
+        assert rendered(done) == BOOK_PDFS | TEACHER_PDFS | handouts | packets
+    else:  # the builds straddled midnight (UTC): a new date is on every page
+        assert rendered(done) == all_pdfs(project)
 
 
 def test_a_chapter_put_back_with_its_old_time_is_read_again(project: Path) -> None:

@@ -167,3 +167,17 @@ def test_source_date_epoch_defaults_to_the_last_commit(monkeypatch: pytest.Monke
     environ["SOURCE_DATE_EPOCH"] = "42"  # set by the caller: kept
     publish.ensure_source_date_epoch(ROOT)
     assert environ["SOURCE_DATE_EPOCH"] == "42"
+
+
+def test_outside_a_repository_the_date_is_the_start_of_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A book that is not in git gets the day it is built: one date for every step of a
+    # build, and the same PDFs for the builds of one day (the render cache serves them).
+    environ = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    monkeypatch.setattr(os, "environ", environ)
+    before = dt.datetime.now(dt.UTC).date()
+    publish.ensure_source_date_epoch(tmp_path)
+    date = dt.datetime.fromtimestamp(int(environ["SOURCE_DATE_EPOCH"]), dt.UTC)
+    assert date.time() == dt.time(0)
+    assert before <= date.date() <= dt.datetime.now(dt.UTC).date()

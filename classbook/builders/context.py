@@ -18,11 +18,14 @@ if TYPE_CHECKING:
 
 
 def build_date() -> dt.datetime:
-    """The edition's date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    """The edition's date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the
+    start of today (UTC). The day, not the second: every print page carries the date, and
+    a build an hour later must not lay out every PDF again for a new time (the render
+    cache keys each PDF by its HTML); the printed date names only the day."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+    return dt.datetime.now(tz=dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def page_url(app: Sphinx, docname: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from classbook.builders import parts
+from classbook.builders import context, parts
 from classbook.publish import reproducible
 
 #: Files Sphinx keeps for its incremental builds: not part of what is published.
@@ -87,7 +87,9 @@ def default_source_date_epoch(project: Path) -> str | None:
 
 
 def ensure_source_date_epoch(project: Path) -> None:
-    """Set ``SOURCE_DATE_EPOCH`` to the last commit's date unless the caller set it."""
+    """Set ``SOURCE_DATE_EPOCH`` to the last commit's date unless the caller set it;
+    outside a repository, to the start of today (builders/context.build_date), so that
+    every step of one build has the same date and builds of one day the same PDFs."""
     if value := os.environ.get("SOURCE_DATE_EPOCH", "").strip():
         if not value.isdigit():
             raise PublishError(
@@ -97,6 +99,8 @@ def ensure_source_date_epoch(project: Path) -> None:
         return
     if (last_commit := default_source_date_epoch(project)) is not None:
         os.environ["SOURCE_DATE_EPOCH"] = last_commit
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(context.build_date().timestamp()))
 
 
 # -- The lock ---------------------------------------------------------------------------
