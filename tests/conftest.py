@@ -31,6 +31,11 @@ class Build:
     def out(self, builder: str) -> Path:
         return self.root / OUTDIRS.get(builder, builder)
 
+    def work(self, builder: str, edition: str = "student") -> Path:
+        """The builder's folder in the work area: what it wrote besides what is published
+        (the book PDF's print HTML, its images)."""
+        return self.root / ".work" / edition / OUTDIRS.get(builder, builder)
+
 
 def sphinx(
     builder: str,

@@ -60,7 +60,7 @@ def test_editor_note_needs_a_citation(mini_copy: Path, tmp_path: Path, capsys) -
 
 
 def test_ids_unique_and_footnotes_in_place_on_the_single_page(mini) -> None:
-    soup = print_book(mini.out("bookpdf"))
+    soup = print_book(mini.work("bookpdf"))
     ids = [tag["id"] for tag in soup.select("[id]")]
     assert len(ids) == len(set(ids))
     # Each chapter's [^1] stays its own note, placed where it is called.
@@ -76,7 +76,7 @@ def test_ids_unique_and_footnotes_in_place_on_the_single_page(mini) -> None:
 def test_print_links_name_one_anchor_of_the_book(mini) -> None:
     # Every internal link of the print book names an anchor of some part (its own or
     # another: the merge points it there), never a double fragment, never a bare "#".
-    soup = print_book(mini.out("bookpdf"))
+    soup = print_book(mini.work("bookpdf"))
     assert not soup.select("a[href^='#']")
     hrefs = [a["href"] for a in soup.select(f"a[href^='{XREF}']")]
     assert hrefs
@@ -106,7 +106,7 @@ def test_footnotes_at_the_foot_of_their_page(mini) -> None:
 
 
 def test_chapter_openers_number_only_the_chapters(mini) -> None:
-    soup = print_book(mini.out("bookpdf"))
+    soup = print_book(mini.work("bookpdf"))
     chapters = [s.h2["id"] for s in soup.select("section.chapter")]
     assert chapters == [
         "document-chapters/01-first",

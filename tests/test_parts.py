@@ -182,10 +182,13 @@ def test_more_pages_than_digits_fails_naming_the_setting(tmp_path: Path, capsys)
 
 
 def test_parts_stay_in_the_work_area(mini) -> None:
-    # The published folder holds the book PDFs, not the parts they were merged from.
+    # The published folder holds the book PDFs of both editions and nothing else: not the
+    # parts they were merged from, nor the print HTML, images and inventory they were
+    # laid out from (those stay in the work area).
     folder = mini.out("bookpdf")
-    assert (folder / "mini-a4.pdf").is_file()
-    assert not list(folder.rglob("_parts"))
+    published = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    assert published == [f"mini{e}-{p}.pdf" for e in ("", "-teacher") for p in ("a4", "letter")]
+    assert print_parts(mini.work("bookpdf"))
 
 
 def test_see_page_for_references_not_for_terms_or_citations(book, long_book: Path) -> None:

@@ -103,7 +103,7 @@ def test_epubcheck_reports_nothing(arabic: Build) -> None:
 
 
 def test_print_html_root_is_arabic_right_to_left(arabic: Build) -> None:
-    attrs = root_attrs(print_parts(arabic.out("bookpdf"))[0].read_text(encoding="utf-8"))
+    attrs = root_attrs(print_parts(arabic.work("bookpdf"))[0].read_text(encoding="utf-8"))
     assert (attrs.get("lang"), attrs.get("dir")) == ("ar", "rtl")
 
 
@@ -173,9 +173,9 @@ def test_pdf_page_is_right_to_left(arabic: Build, tmp_path: Path) -> None:
 
 
 def test_english_print_loads_no_script_stylesheets(mini: Build) -> None:
-    attrs = root_attrs(print_parts(mini.out("bookpdf"))[0].read_text(encoding="utf-8"))
+    attrs = root_attrs(print_parts(mini.work("bookpdf"))[0].read_text(encoding="utf-8"))
     assert attrs == {"lang": "en"}
-    assert not (mini.out("bookpdf") / "_static" / scripts.LANGUAGE_CSS).exists()
+    assert not (mini.work("bookpdf") / "_static" / scripts.LANGUAGE_CSS).exists()
 
 
 def test_shipped_catalog_is_compiled_from_its_po() -> None:

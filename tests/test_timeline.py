@@ -167,7 +167,7 @@ def test_timeline_in_epub(mini) -> None:
 
 
 def test_timeline_in_book_pdf(mini) -> None:
-    out = mini.out("bookpdf")
+    out = mini.work("bookpdf")
     figure, table = _figure_and_table(str(print_book(out)))
     assert (out / _assert_figure(figure, 3)).is_file()
     _assert_table(table, MINI_LABELS)
@@ -279,7 +279,7 @@ def test_book_timeline_in_every_output(book) -> None:
     _assert_figure(figure, len(entries))
     _assert_table(table, labels)
 
-    out = book.out("bookpdf")
+    out = book.work("bookpdf")
     figure, _table = _figure_and_table(str(print_book(out)))
     assert (out / _assert_figure(figure, len(entries))).is_file()
     text = _squash(pdf_text(out / "homs-massacre-a4.pdf"))

@@ -66,7 +66,7 @@ class Step:
 #: queue), come next. The teacher edition is read and written beside them, in a process of
 #: its own (the machine has two cores; the Sphinx steps use one), and its PDFs join the pool.
 STEPS = (
-    Step("pdf", "student", "bookpdf"),
+    Step("pdf", "student", "bookpdf", "*.pdf"),
     Step("pdf", "teacher", "bookpdf", "*.pdf", aside=True),
     Step("packets", "student", "packets", "*.pdf"),
     Step("epub", "student", "epub"),
