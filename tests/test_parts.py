@@ -14,7 +14,7 @@ from conftest import ROOTS, sphinx
 from helpers import fold, pdf_pages, print_parts
 
 from classbook import render
-from classbook.render import merge
+from classbook.render import merge, pdfua
 
 SECTIONS = 24
 
@@ -276,6 +276,21 @@ def test_numbering_reads_a_parts_bytes_as_pikepdf_parses_them(long_book: Path) -
 )
 def test_numbering_leaves_to_pikepdf_what_its_scanner_cannot_read(stream: bytes) -> None:
     assert merge._events_of_bytes(stream) is None
+
+
+def test_the_scanner_reads_past_dash_arrays_at_once() -> None:
+    # A dashed border's dash array, "[2.406441 2.406441] 0 d", looks like a TJ's array
+    # until its operator: the scanner gives it up without trying every other way to split
+    # its numbers (with 40 digits that would not end; a real one took 20 ms, on every page
+    # of dashed boxes, in every repair and every numbering).
+    digits = b"1234567890" * 4
+    stream = b"[" + digits + b" 2.406441] 0 d\n/P <</MCID 3>> BDC BT /F1 9 Tf [<0013>] TJ ET EMC"
+    events = merge._events_of_bytes(stream)
+    assert events is not None
+    assert [kind for kind, *_ in events] == ["BDC", "Tf", "TJ", "EMC"]
+    assert pdfua._artifacts_in_bytes(stream, {3}) == stream.replace(
+        b"/P <</MCID 3>> BDC", b"/Artifact <</Type /Pagination>> BDC"
+    )
 
 
 def test_numbering_reads_strings_with_escapes_and_marks_with_their_mcid() -> None:
