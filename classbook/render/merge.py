@@ -13,6 +13,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Operator, String
 
+from classbook.render import streams
+
 #: The scheme of links between parts: the print HTML's internal links (see
 #: classbook.builders.parts), pointed at their anchors by the merge.
 XREF = "classbook-xref:"
@@ -443,62 +445,22 @@ def _events_of_instructions(instructions: list[Any]) -> Iterator[_Event]:
 # -- Content streams as bytes ---------------------------------------------------------------
 #
 # Parsing every page with pikepdf made numbering most of the time after the last part was
-# laid out. Numbering reads five operators; a regular expression finds them in the bytes,
-# and only a placeholder's TJ is rewritten. A stream it cannot read one for one (an operator
-# in a string, a nested dictionary, an escaped name) is parsed by pikepdf instead.
+# laid out. Numbering reads five operators, found in the bytes by classbook.render.streams;
+# only a placeholder's TJ is rewritten.
 
-_END = rb"(?=[\s\[\]<>(){}/%]|\Z)"
-_START = rb"(?<![^\s\[\]<>(){}/%])"
-_LITERAL = rb"\((?:[^\\()]|\\.)*\)"
-_HEX = rb"<[0-9A-Fa-f\s]*>"
-_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
-_NAME = rb"/[^\s\[\]<>(){}/%#]*"
-_SCAN = re.compile(
-    b"|".join(
-        [
-            # Possessive (*+): a dash array, "[2.4 2.4] 0 d", is no TJ, and backtracking
-            # into its numbers to split them every other way took 20 ms an array.
-            rb"(?P<tj>\[(?P<array>(?:\s|%s|%s|%s)*+)\]\s*TJ)%s" % (_HEX, _LITERAL, _NUMBER, _END),
-            rb"(?P<string>%s)" % _LITERAL,
-            rb"(?P<bdc>(?P<tag>%s)\s*(?:<<[^<>]*?/MCID\s+(?P<mcid>\d+)[^<>]*>>|<<[^<>]*>>|%s)"
-            rb"\s*BDC)%s" % (_NAME, _NAME, _END),
-            rb"(?P<bmc>(?P<btag>%s)\s*BMC)%s" % (_NAME, _END),
-            rb"%s(?P<emc>EMC)%s" % (_START, _END),
-            rb"(?P<tf>(?P<font>%s)\s+%s\s+Tf)%s" % (_NAME, _NUMBER, _END),
-        ]
-    ),
-    re.S,
+_ITEM = re.compile(
+    rb"(" + streams.HEX + rb")|(" + streams.LITERAL + rb")|(" + streams.NUMBER + rb")", re.S
 )
-#: Every one of the five operators, wherever it stands (strings included): the scan must
-#: have found each of them.
-_OPERATORS = re.compile(_START + rb"(?:TJ|BDC|BMC|EMC|Tf)" + _END)
-_ITEM = re.compile(rb"(" + _HEX + rb")|(" + _LITERAL + rb")|(" + _NUMBER + rb")", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
 _EMC: _Event = ("EMC", None, (False, None))
 _ARTIFACT = b"/Artifact"
 
 
-def scan(raw: bytes) -> list[re.Match[bytes]] | None:
-    """The TJ, BDC, BMC, EMC and Tf operators of a content stream's bytes (and its strings)
-    as matches of one pattern, or None when they cannot all be found one for one."""
-    if b"\r" in raw:
-        return None  # a carriage return can only be in a string: pikepdf reads it
-    matches = list(_SCAN.finditer(raw))
-    # Every occurrence of an operator's letters (in names and strings too) being found
-    # proves that all were; else the count of those standing as operators decides.
-    found = sum(1 for match in matches if match.lastgroup != "string")
-    if sum(map(raw.count, (b"TJ", b"BDC", b"BMC", b"EMC", b"Tf"))) != found and found != len(
-        _OPERATORS.findall(raw)
-    ):
-        return None
-    return matches
-
-
 def _events_of_bytes(raw: bytes) -> list[_Event] | None:
     """The events of a content stream's bytes (where: the TJ's byte span; its data: the
     array's bytes), or None when they cannot all be found."""
-    matches = scan(raw)
+    matches = streams.scan(raw)
     if matches is None:
         return None
     events: list[_Event] = []

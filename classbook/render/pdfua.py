@@ -10,7 +10,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from classbook.render import merge
+from classbook.render import streams
 
 #: Structure types whose elements may stand empty (a cell or list body keeps its place).
 KEEP_EMPTY = frozenset({"/TD", "/TH", "/TR", "/Document"})
@@ -398,8 +398,8 @@ _PAGINATION = b"/Artifact <</Type /Pagination>> BDC"
 
 def _artifacts_in_bytes(raw: bytes, mcids: set[int]) -> bytes | None:
     """``raw`` with the marked content of ``mcids`` tagged as pagination artifacts, or
-    None when classbook.render.merge.scan cannot read its operators one for one."""
-    matches = merge.scan(raw)
+    None when classbook.render.streams.scan cannot read its operators one for one."""
+    matches = streams.scan(raw)
     if matches is None:
         return None
     out, at = [], 0
