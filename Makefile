@@ -15,6 +15,13 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 # The builds share the work area and the lock: one at a time, even under `make -j`.
 .NOTPARALLEL:
 
+# The values people give targets (make packet TITLE='Trip costs $5') reach the commands as
+# written, through the environment: make would otherwise expand "$5" to nothing and run
+# "$(shell …)" inside a title. Recipes read them as shell variables ("$$TITLE").
+ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE LICENSE URL
+$(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
+export $(ARGUMENTS)
+
 .PHONY: help setup book html epub pdf handouts dist verify new-book bench test lint format clean
 
 help: ## List the targets
@@ -51,7 +58,8 @@ html: $(STAMP) ## Web site with the other outputs as downloads (builds them too)
 packets: $(STAMP) ## Assignment packets from book/assignments/*.yml -> _build/packets/
 	$(BUILD_CMD) packets
 
-# Command-line variables reach the recipe as environment variables: quotes in TITLE are safe.
+# The arguments reach the recipe as environment variables (ARGUMENTS above): quotes and
+# dollar signs in TITLE are safe.
 packet: $(STAMP) ## One packet without a file: make packet CHAPTERS="2 3 5" TITLE="Week 1" DUE=2026-12-01
 	@test -n "$$CHAPTERS" -a -n "$$TITLE" || { echo 'usage: make packet CHAPTERS="2 3 5"' \
 	  'TITLE="Week 1" [DUE=2026-12-01] [COURSE=...] [PAPER=a4|letter|both] [INCLUDE=none]' >&2; \
@@ -70,7 +78,7 @@ verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built o
 	$(PY) -m classbook verify --build-dir $(BUILD)
 
 # -- The pipeline itself: a new book from a document, benchmarks, lint -------------------
-# Command-line variables reach the recipe as environment variables: quotes are safe.
+# The arguments reach the recipe as environment variables (ARGUMENTS above): quotes are safe.
 new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.docx DEST=../mybook
 	@test -n "$$SOURCE" -a -n "$$DEST" || { echo 'usage: make new-book SOURCE=doc.txt|.md|.docx' \
 	  'DEST=folder [TITLE=...] [AUTHOR=...] [LANGUAGE=en] [LICENSE=...] [URL=...]' >&2; exit 2; }

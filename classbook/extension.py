@@ -14,11 +14,13 @@ from sphinx.config import ENUM
 from classbook import __version__
 from classbook.builders import context, navigation, web
 from classbook.ext import (
+    bibfiles,
     changes,
     checks,
     citations,
     claimreview,
     directives,
+    gated,
     nodes,
     pagemap,
     register,
@@ -78,6 +80,12 @@ def _check_config(app: Sphinx, config: Config) -> None:
         raise ConfigError(
             f"conf.py: classbook_paper_sizes = {papers!r}: give one or more of "
             f"{', '.join(map(repr, PAPER_SIZES))}"
+        )
+    if "substitution" in config.myst_enable_extensions:
+        raise ConfigError(
+            "conf.py: myst_enable_extensions names 'substitution': its {{ … }} are Jinja "
+            "expressions evaluated with Sphinx's environment, so any chapter could run code "
+            "in the build; a classbook book does not allow it (write the text out)"
         )
     numbers = config.classbook_page_numbers
     if numbers and numbers not in papers:
@@ -151,6 +159,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     changes.setup(app)
     pagemap.setup(app)
     safety.setup(app)
+    bibfiles.setup(app)
+    gated.setup(app)
     scripts.setup(app)
     citations.setup(app)
     claimreview.setup(app)

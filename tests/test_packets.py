@@ -468,3 +468,20 @@ def test_command_line_builds_one_packet_without_a_file(mini_copy: Path, tmp_path
     assert "week-1-it-s-on.yml" in failed.stderr and "no chapter 9" in failed.stderr
     assert "first, second, last" in failed.stderr
     assert not pdf.exists()  # the earlier one-off packet of the same name is not left stale
+
+
+def test_make_packet_keeps_dollar_signs_and_runs_nothing_in_a_title(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    title = f"Trip costs $5 $(shell touch {marker})"
+    arguments = [f"BUILD={tmp_path / 'build'}", f"TITLE={title}", "CHAPTERS=1", "PAPER=a4"]
+    done = subprocess.run(
+        ["make", "-s", "packet", *arguments, "INCLUDE=none"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists(), "make ran a command written in the title"
+    written = list((tmp_path / "build" / "adhoc-assignments").glob("*.yml"))
+    assert [yaml.safe_load(p.read_text(encoding="utf-8"))["title"] for p in written] == [title]

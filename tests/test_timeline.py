@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from collections.abc import Callable
@@ -101,6 +102,20 @@ def test_svg_is_reproducible_and_black_and_white() -> None:
     for colour in colours:
         red, green, blue = (colour[i : i + 2].lower() for i in (0, 2, 4))
         assert red == green == blue, f"#{colour} is not a grey: meaning must not need colour"
+
+
+def test_dollar_signs_in_a_label_are_printed_as_written() -> None:
+    # A real label: matplotlib's mathtext would read "$5 to $" as a formula (or fail).
+    events = _events()
+    label = "Prices rose from $5 to $10"
+    events[0] = dataclasses.replace(events[0], label=label)
+    svg = timeline.render_svg(events).decode("utf-8")
+    # Text is drawn as glyph paths named by the font and the character's code point: the
+    # dollar signs in the book's face, and nothing in mathtext's faces.
+    fonts = set(re.findall(r'href="#([A-Za-z-]+)-[0-9a-f]+"', svg))
+    assert fonts == {"NotoSans-Regular", "NotoSans-Bold"}, fonts
+    assert re.search(r'href="#NotoSans-Regular-24"', svg)
+    assert timeline.alt_text(events).count("$") == 2
 
 
 def test_alt_text_summarises_the_chart() -> None:

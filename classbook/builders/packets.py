@@ -51,6 +51,7 @@ from classbook.builders import (
 from classbook.ext import nodes as cb_nodes
 from classbook.ext import schemas, yamldata
 from classbook.ext.schemas import INCLUDE_CHOICES, Assignment, Chapter
+from classbook.gate import Gate
 from classbook.render import PAPER_LABELS
 from classbook.sources import slugify
 
@@ -120,14 +121,14 @@ def assignment_files(srcdir: str | Path, config: Config) -> list[Path]:
 
 
 def read_assignment(
-    path: Path, book: Sequence[Chapter], config: Config
+    path: Path, book: Sequence[Chapter], config: Config, gate: Gate | None = None
 ) -> tuple[Assignment | None, list[Problem]]:
     """Read and check one assignment file: the assignment, or the problems that stop it."""
     found: list[tuple[int, str]] = []
     name = schemas.file_name_problem(path)
     if name is not None:
         found.append((0, name))  # the file as a whole, not one of its lines
-    data = yamldata.load_mapping(path, schemas.keys(Assignment))
+    data = yamldata.load_mapping(path, schemas.keys(Assignment), gate)
     found += data.problems
     context = {
         "path": path,
@@ -147,8 +148,16 @@ def read_all(
 ) -> list[Assignment]:
     """Every valid assignment; each problem of the others is logged as a warning."""
     assignments = []
+    # The folder conf.py names (the book's, or the one-off packets' in the build folder):
+    # an assignment file is read only from inside it.
+    folder = Path(srcdir, config.classbook_assignments or ".")
+    gate = Gate.for_book(
+        folder if folder.is_dir() else folder.parent,
+        max_text_bytes=config.classbook_max_text_bytes,
+        max_file_bytes=config.classbook_max_file_bytes,
+    )
     for path in assignment_files(srcdir, config):
-        assignment, problems = read_assignment(path, book, config)
+        assignment, problems = read_assignment(path, book, config, gate)
         for p in problems if report else ():
             shown = yamldata.describe(p.path, Path(srcdir), p.line)
             logger.warning(

@@ -27,7 +27,9 @@ def reviews(app: Sphinx, docname: str) -> list[dict[str, Any]]:
         return []
     claims = {
         claim.id: claim
-        for claim in register.read_claims(Path(app.srcdir, app.config.classbook_claims_file))
+        for claim in register.read_claims(
+            app.env, Path(app.srcdir, app.config.classbook_claims_file)
+        )
     }
     config = app.config
     author = {"@type": "Organization", "name": config.classbook_publisher or config.author}

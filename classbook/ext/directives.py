@@ -166,11 +166,12 @@ class EditorNote(SphinxDirective):
         """The register entry of this note, if the register has a valid one."""
         if not label.startswith("note-"):
             return None
-        _relative, path = register.data_path(self, "classbook_claims_file")
+        if (found := register.data_path(self, "classbook_claims_file")) is None:
+            return None
+        _relative, path = found
         self.env.note_dependency(str(path))
-        return next(
-            (c for c in register.read_claims(path) if c.id == label.removeprefix("note-")), None
-        )
+        wanted = label.removeprefix("note-")
+        return next((c for c in register.read_claims(self.env, path) if c.id == wanted), None)
 
 
 class TeacherOnly(SphinxDirective):

@@ -21,7 +21,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from classbook.ext import schemas, yamldata
+from classbook.ext import safety, schemas, yamldata
 from classbook.sources import normalise
 
 if TYPE_CHECKING:
@@ -54,10 +54,28 @@ def known_keys(env: BuildEnvironment) -> tuple[Any, list[str]]:
     return bibdata.data.entries, [Path(name).name for name in bibdata.bibfiles]
 
 
-def data_path(directive: SphinxDirective, config_name: str) -> tuple[str, Path]:
-    """The data file a directive names (``:file:``, relative to the source folder)."""
+def data_path(directive: SphinxDirective, config_name: str) -> tuple[str, Path] | None:
+    """The data file a directive names (``:file:``, relative to the source folder), or None
+    when the book's gate refuses it (a warning at the directive says why); read it with
+    :func:`load`."""
     relative = directive.options.get("file") or getattr(directive.config, config_name)
-    return relative, Path(directive.env.srcdir, relative).resolve()
+    path = Path(directive.env.srcdir, relative)
+    try:
+        safety.book_gate(directive.env).admit(path, what="data file")
+    except FileNotFoundError:
+        pass  # load() says so, naming the file
+    except OSError as error:
+        logger.warning(
+            "%s: %s", directive.name, error, location=directive.get_location(),
+            type="classbook", subtype="content",
+        )  # fmt: skip
+        return None
+    return relative, path
+
+
+def load(env: BuildEnvironment, path: Path) -> yamldata.DataFile:
+    """A data file of the book, admitted by its gate (classbook.gate) before it is read."""
+    return yamldata.load(path, safety.book_gate(env))
 
 
 def note_dependencies(directive: SphinxDirective, path: Path) -> None:
@@ -148,10 +166,12 @@ class ClaimsRegister(SphinxDirective):
     }
 
     def run(self) -> list[Node]:
-        relative, path = data_path(self, "classbook_claims_file")
+        if (found := data_path(self, "classbook_claims_file")) is None:
+            return []
+        relative, path = found
         note_dependencies(self, path)
         getattr(self.env, _STORE).setdefault(self.env.docname, []).append((self.lineno, relative))
-        claims = read_claims(path)
+        claims = read_claims(self.env, path)
         rows = [self._row(claim) for claim in claims]
         caption = self.options.get("caption") or (
             "Claims register: each claim of the source text we checked, what the public "
@@ -214,22 +234,23 @@ def evidence_list(directive: SphinxDirective, claim: schemas.Claim) -> nodes.bul
 
 #: Claims files read, by their identity: every editor's note looks its entry up, and a
 #: book with a note per chapter would parse the whole register once per note.
-_CLAIMS: dict[tuple[str, int, int, int], list[schemas.Claim]] = {}
+_CLAIMS: dict[tuple[Any, ...], list[schemas.Claim]] = {}
 
 
-def read_claims(path: Path) -> list[schemas.Claim]:
+def read_claims(env: BuildEnvironment, path: Path) -> list[schemas.Claim]:
     """The well-formed entries of a claims file (the whole-book check reports the others);
     read once per version of the file (callers must not change the list)."""
     key = yamldata.identity(path)
     if key is None:  # unreadable: yamldata reports it; nothing to remember
-        return _valid_claims(path)
+        return _valid_claims(env, path)
+    key = (*key, env.srcdir)
     if key not in _CLAIMS:
-        _CLAIMS[key] = _valid_claims(path)
+        _CLAIMS[key] = _valid_claims(env, path)
     return _CLAIMS[key]
 
 
-def _valid_claims(path: Path) -> list[schemas.Claim]:
-    valid, _problems = schemas.validate(schemas.Claim, yamldata.load(path).records, {})
+def _valid_claims(env: BuildEnvironment, path: Path) -> list[schemas.Claim]:
+    valid, _problems = schemas.validate(schemas.Claim, load(env, path).records, {})
     return [claim for _record, claim in valid]
 
 
@@ -374,13 +395,13 @@ def check(app: Sphinx, env: BuildEnvironment) -> None:
         for label, (docname, _anchor, _title) in env.domains.standard_domain.labels.items()
     }
     entries, bibfiles = known_keys(env)
-    main = Path(env.srcdir, app.config.classbook_claims_file).resolve()
+    main = Path(env.srcdir, app.config.classbook_claims_file)
     files = [main] if notes else []
     for docname in sorted(stores):
-        files += [Path(env.srcdir, relative).resolve() for _line, relative in stores[docname]]
+        files += [Path(env.srcdir, relative) for _line, relative in stores[docname]]
     for path in dict.fromkeys(files):
         valid = validate(
-            yamldata.load(path),
+            load(env, path),
             Path(env.srcdir),
             entries=entries,
             bibfiles=bibfiles,

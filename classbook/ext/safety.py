@@ -8,10 +8,17 @@ error), never a Python traceback:
 * raw HTML is off: a raw block or inline tag is rejected (``<script>``, ``<iframe>``,
   event-handler attributes and ``javascript:`` links with a message of their own). HTML
   comments are the one allowed form; they are dropped from the output;
-* links may not use ``javascript:``, ``vbscript:``, ``data:`` or ``file:`` addresses;
-* images and downloads must be files inside the book folder: no ``http(s)://`` image (a
-  build never fetches from the network), no path out of the book (``../../etc/passwd``), no
-  file that is not a readable PNG, JPEG, GIF, WebP or SVG, no SVG with scripts;
+* links: only the schemes of :mod:`classbook.urls` (https, http, mailto, the book's own
+  pages), in every link of every output, the bibliography's included; HTML metadata only
+  with the names of :data:`META_NAMES` (no ``http-equiv``);
+* files: every chapter, included file, data file, image and download passes the one gate
+  (:mod:`classbook.gate`): inside the book folder (symbolic links followed), a regular file,
+  within the size limits; while Sphinx reads the documents, every ``open`` and network call
+  goes through the gate too, so a directive's option that names a file or a URL
+  (``:diff:``, ``:file:``, ``:url:``, an ``include`` inside ``eval-rst``) is refused before a
+  byte is read or fetched;
+* images must be readable PNG, JPEG, GIF, WebP or SVG files, SVG without scripts and
+  without references to other files;
 * Sphinx's and MyST's own messages for common mistakes get a line saying what to do.
 
 A refused node is removed, so even a ``--keep-going`` build never fetches, copies or
@@ -20,12 +27,13 @@ publishes it.
 
 from __future__ import annotations
 
+import glob
 import logging as pylogging
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import yaml
 from docutils import nodes
@@ -34,6 +42,7 @@ from sphinx.errors import SphinxError
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+from classbook import gate, urls
 from classbook.ext import yamldata
 
 if TYPE_CHECKING:
@@ -46,8 +55,12 @@ logger = logging.getLogger(__name__)
 
 #: Default of ``classbook_max_paragraph``: longer paragraphs are a pasting accident.
 MAX_PARAGRAPH = 20_000
-#: Schemes a link may never use: they run code or smuggle content past the checks.
-FORBIDDEN_LINK_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
+#: Names an HTML ``<meta>`` of a chapter may have (``http-equiv`` would redirect readers).
+META_NAMES = frozenset({"description", "keywords", "author"})
+#: Attributes of a ``<meta>`` node that say nothing but its name and content.
+_META_ATTRIBUTES = frozenset(
+    {"name", "content", "lang", "dir", "ids", "classes", "names", "dupnames", "backrefs"}
+)
 #: Image formats every output can show (EPUB 3 core media types), by their first bytes.
 IMAGE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "PNG",
@@ -149,75 +162,111 @@ def _fences(lines: list[str], start: int, end: int) -> Iterator[tuple[int, str]]
 
 
 def check_source(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Check a document's text as read: emptiness, front matter, fences, Markdown links."""
+    """Check a document's text as read: emptiness, front matter, fences, Markdown links.
+    Front matter that is refused is blanked, so MyST never parses it."""
     text = source[0]
     lines = text.splitlines()
-    here = {"type": "classbook", "subtype": "source"}
     matter = _front_matter(lines)
     body_start = matter[1] + 1 if matter else 0
 
     body = "\n".join(lines[body_start:])
     body = HTML_COMMENT.sub("", body)
     if not "".join(line for line in body.splitlines() if not line.startswith("%")).strip():
-        logger.warning(
-            "this document is empty: write its text, or delete the file and its entry in "
-            "the table of contents (toctree)",
-            location=(docname, 1),
-            **here,
+        problems = [
+            (
+                1,
+                "this document is empty: write its text, or delete the file and its entry in "
+                "the table of contents (toctree)",
+            )
+        ]
+    else:
+        problems = [
+            *_check_front_matter(lines, matter),
+            *_check_fences(lines, body_start),
+            *_check_links(lines, body_start),
+        ]
+    for line, message in problems:
+        logger.warning("%s", message, location=(docname, line), type="classbook", subtype="source")
+    if matter and any(line <= matter[1] for line, _message in problems):
+        # A refused front matter (an alias bomb, say) must not reach MyST's own YAML parser.
+        first, last = matter
+        kept = ["" for _ in lines[first:last]]
+        source[0] = "\n".join([*lines[:first], *kept, *lines[last:]]) + "\n"
+
+
+def _check_front_matter(
+    lines: list[str], matter: tuple[int, int] | None
+) -> Iterator[tuple[int, str]]:
+    if not matter:
+        return
+    first, last = matter
+    if last >= len(lines):
+        yield (
+            1,
+            "the front matter opened by '---' on line 1 is never closed: add a line '---' "
+            "after its last 'key: value' line",
         )
         return
-
-    if matter:
-        first, last = matter
-        if last >= len(lines):
-            logger.warning(
-                "the front matter opened by '---' on line 1 is never closed: add a line '---' "
-                "after its last 'key: value' line",
-                location=(docname, 1),
-                **here,
+    try:
+        data = yamldata.safe_load("\n".join(lines[first:last]))
+    except yamldata.AliasError as error:
+        line = first + 1 + (error.problem_mark.line if error.problem_mark else 0)
+        yield line, f"the front matter is refused: {error.problem}"
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = first + 1 + (mark.line if mark is not None else 0)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        yield (
+            line,
+            f"the front matter is not valid YAML ({problem}): write one 'key: value' per "
+            "line, and put values containing ':' or '#' in \"double quotes\", closing "
+            "every quote and bracket",
+        )
+    else:
+        if data is not None and not isinstance(data, dict):
+            yield first + 1, "the front matter must be 'key: value' lines"
+        elif isinstance(data, dict) and (settings := _myst_settings(data)):
+            yield (
+                first + 1,
+                f"the front matter may not change MyST's settings ({', '.join(settings)}): "
+                "a chapter cannot turn on syntax (substitutions evaluate Jinja, which can run "
+                "code) or URL schemes; ask the book's maintainer to set it in conf.py",
             )
-        else:
-            try:
-                data = yamldata.safe_load("\n".join(lines[first:last]))
-            except yaml.YAMLError as error:
-                mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-                line = first + 1 + (mark.line if mark is not None else 0)
-                problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-                logger.warning(
-                    "the front matter is not valid YAML (%s): write one 'key: value' per "
-                    "line, and put values containing ':' or '#' in \"double quotes\", closing "
-                    "every quote and bracket",
-                    problem,
-                    location=(docname, line),
-                    **here,
-                )
-            else:
-                if data is not None and not isinstance(data, dict):
-                    logger.warning(
-                        "the front matter must be 'key: value' lines",
-                        location=(docname, first + 1),
-                        **here,
-                    )
 
+
+#: What a chapter's front matter may set under ``myst:`` (checked by CheckContent).
+MYST_FILE_SETTINGS = frozenset({"html_meta"})
+
+
+def _myst_settings(data: dict[str, Any]) -> list[str]:
+    """The MyST settings a document's front matter tries to change that it may not."""
+    myst = data.get("myst", {})
+    names = (
+        [f"myst: {key}" for key in myst if key not in MYST_FILE_SETTINGS]
+        if isinstance(myst, dict)
+        else ["myst"]
+    )
+    if "substitutions" in data:
+        names.append("substitutions")
+    return names
+
+
+def _check_fences(lines: list[str], body_start: int) -> Iterator[tuple[int, str]]:
     for index, fence in _fences(lines, body_start, len(lines)):
-        logger.warning(
-            "the fence '%s' opened here is never closed, so everything after it is swallowed: "
-            "add a line '%s' where the block ends",
-            fence,
-            fence,
-            location=(docname, index + 1),
-            **here,
+        yield (
+            index + 1,
+            f"the fence '{fence}' opened here is never closed, so everything after it is "
+            f"swallowed: add a line '{fence}' where the block ends",
         )
 
+
+def _check_links(lines: list[str], body_start: int) -> Iterator[tuple[int, str]]:
     for index, line in enumerate(lines[body_start:], start=body_start):
         if bad := MARKDOWN_BAD_LINK.search(line):
-            scheme = bad["scheme"].lower()
-            logger.warning(
-                "%s: links are never allowed (they could run code or smuggle content in): "
-                "link to an https:// page or a page of the book instead",
-                scheme,
-                location=(docname, index + 1),
-                **here,
+            yield (
+                index + 1,
+                f"{bad['scheme'].lower()}: links are never allowed (they could run code or "
+                f"smuggle content in): link to {urls.ALLOWED} instead",
             )
 
 
@@ -259,14 +308,6 @@ def _raw_problem(node: nodes.raw) -> str | None:
     return f"raw {what} is off in this book (it bypasses the EPUB and PDF layout and its checks)"
 
 
-def _scheme(uri: str) -> str:
-    """The URI's scheme in lower case ('' for a relative path); '//host' counts as remote."""
-    if uri.startswith("//"):
-        return "http"
-    scheme = urlsplit(uri).scheme.lower()
-    return "" if len(scheme) == 1 else scheme  # "C:" is a drive letter, not a scheme
-
-
 def _image_problem(path: Path) -> str | None:
     """Why an image file cannot go into the book, or None."""
     try:
@@ -287,36 +328,64 @@ def _image_problem(path: Path) -> str | None:
         with Image.open(path) as image:
             image.verify()
     except Exception as error:
-        return f"is a damaged {kind} image ({error})"
+        return f"is a damaged {kind} image ({error or type(error).__name__})"
     return None
 
 
+#: A CSS reference to another file: ``@import`` or ``url(...)`` (a fragment or data: URL
+#: inside the image is fine).
+_CSS_URL = re.compile(r"""@import|url\(\s*(?!['"]?\s*(?:#|data:))""", re.IGNORECASE)
+
+
 def _svg_problem(path: Path) -> str | None:
+    """Why an SVG image cannot go into the book (scripts, references to other files), or
+    None: an image must draw the same everywhere, from its own bytes."""
     try:
         root = ET.parse(path).getroot()  # expat refuses entity-expansion bombs
     except (ET.ParseError, OSError) as error:
         return f"is not a readable SVG image ({error})"
     if not root.tag.endswith("svg"):
         return "is not an SVG image (its root element is not <svg>)"
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in {"script", "foreignobject"}:
-            return f"is an SVG with <{tag}>, which could run code: remove it"
-        for name, value in element.attrib.items():
-            local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                return f"is an SVG with an event handler ({local}=): remove it"
-            if local == "href" and _scheme(value.strip()) not in {"", "data"}:
-                return f"is an SVG that loads {value}: embed or remove it"
+    return next(filter(None, map(_svg_element_problem, root.iter())), None)
+
+
+def _svg_element_problem(element: ET.Element) -> str | None:
+    tag = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
+    if tag in {"script", "foreignobject"}:
+        return f"is an SVG with <{tag}>, which could run code: remove it"
+    if tag == "style" and _CSS_URL.search(element.text or ""):
+        return "is an SVG whose <style> loads another file (@import or url(...)): remove it"
+    for name, value in element.attrib.items():
+        local = name.rsplit("}", 1)[-1].lower()
+        if local.startswith("on"):
+            return f"is an SVG with an event handler ({local}=): remove it"
+        if local == "href" and not value.strip().startswith(("#", "data:")):
+            return f"is an SVG that loads {value[:80]!r}: embed it as data: or remove it"
+        if local == "style" and _CSS_URL.search(value):
+            return "is an SVG whose style loads another file (url(...)): remove it"
     return None
 
 
+def book_gate(env: BuildEnvironment) -> gate.Gate:
+    """The gate of this build's book: its source folder, with the limits of conf.py; the
+    work area (the doctrees' folder) and the pipeline's own files are trusted."""
+    config = env.config
+    return gate.Gate.for_book(
+        env.srcdir,
+        work=(env.doctreedir,),
+        max_text_bytes=config.classbook_max_text_bytes,
+        max_file_bytes=config.classbook_max_file_bytes,
+    )
+
+
 class CheckContent(SphinxTransform):
-    """Refuse raw HTML, unsafe links and images from outside the book, at read time."""
+    """Refuse raw HTML, unsafe links and metadata, and images from outside the book, at read
+    time."""
 
     default_priority = 200  # before Sphinx collects images and downloads (doctree-read)
 
     def apply(self, **kwargs: Any) -> None:
+        self.gate = book_gate(self.env)
         for raw in list(self.document.findall(nodes.raw)):
             self._check_raw(raw)
         for reference in list(self.document.findall(nodes.reference)):
@@ -327,15 +396,11 @@ class CheckContent(SphinxTransform):
             self._check_download(download)
         for paragraph in list(self.document.findall(nodes.paragraph)):
             self._check_paragraph(paragraph)
+        for meta in list(self.document.findall(nodes.meta)):
+            self._check_meta(meta)
 
     def _refuse(self, node: nodes.Node, message: str, *args: object) -> None:
-        # Nodes made by a directive's nested parse may lack a line: name the nearest one.
-        located: nodes.Node | None = node
-        while located is not None and not located.line:
-            located = located.parent
-        logger.warning(
-            message, *args, location=located or node, type="classbook", subtype="content"
-        )
+        refuse(node, message, *args)
 
     def _check_raw(self, node: nodes.raw) -> None:
         problem = _raw_problem(node)
@@ -349,52 +414,70 @@ class CheckContent(SphinxTransform):
         node.parent.remove(node)
 
     def _check_link(self, node: nodes.reference) -> None:
-        uri = node.get("refuri", "")
-        scheme = _scheme(uri.strip())
-        if scheme in FORBIDDEN_LINK_SCHEMES:
-            self._refuse(
-                node,
-                "%s: links are never allowed (%s): link to an https:// page or a page of the "
-                "book instead",
-                scheme,
-                uri[:60],
-            )
-            node.replace_self(nodes.inline("", "", *node.children))
+        check_link(node)
 
-    def _inside_book(self, uri: str) -> Path | None:
-        """The file ``uri`` names, if it is inside the book (or the build's own files)."""
+    def _check_meta(self, node: nodes.meta) -> None:
+        attributes = set(node.attributes)
+        name = str(node.get("name", "")).lower()
+        if name in META_NAMES and attributes <= _META_ATTRIBUTES:
+            return
+        shown = " ".join(f"{k}={node[k]}" for k in sorted(attributes - {"content"}) if node[k])
+        self._refuse(
+            node,
+            "HTML metadata '%s' is not allowed: a chapter's html_meta may give only %s "
+            "(no http-equiv, which could redirect readers)",
+            shown[:80],
+            ", ".join(sorted(META_NAMES)),
+        )
+        node.parent.remove(node)
+
+    def _admit(self, uri: str, what: str) -> tuple[Path | None, str | None]:
+        """The file ``uri`` names (relative to this document, or to the book with a leading
+        ``/``) if the gate admits it; else None and why."""
         _relative, absolute = self.env.relfn2path(uri, self.env.docname)
-        path = Path(absolute).resolve()
-        roots = [Path(self.env.srcdir).resolve(), Path(self.env.doctreedir).resolve()]
-        return path if any(path.is_relative_to(root) for root in roots) else None
+        try:
+            return self.gate.admit(absolute, what=what), None
+        except FileNotFoundError:
+            return Path(absolute), None  # Sphinx says "not readable" with its own hint
+        except OSError as error:
+            return None, str(error)
 
     def _check_image(self, node: nodes.image) -> None:
         uri = node.get("uri", "")
-        scheme = _scheme(uri)
-        if scheme:
+        if urls.remote(uri):
             self._refuse(
                 node,
                 "image %s is not a file of the book (%s: images are never fetched): download "
                 "it, check its licence, save it inside book/ and give its path",
                 uri[:80],
-                scheme,
+                urls.scheme(uri),
             )
             node.parent.remove(node)
             return
-        path = self._inside_book(uri.replace("*", "any"))
-        if path is None:
-            self._refuse(
-                node,
-                "image %s is outside the book folder: copy the image into book/ (e.g. "
-                "book/_static/) and give its path relative to this file",
-                uri,
-            )
-            node.parent.remove(node)
-            return
-        if "*" not in uri and (problem := _image_problem(path)) is not None:
-            self._refuse(node, "image %s %s: export it again as PNG, JPEG or SVG", uri, problem)
-            node.parent.remove(node)
-            return
+        # A glob (``pic.*``) names every file it matches: Sphinx copies each one.
+        candidates = [uri]
+        if "*" in uri:
+            _relative, pattern = self.env.relfn2path(uri, self.env.docname)
+            candidates = [os.path.relpath(p, Path(pattern).parent) for p in glob.glob(pattern)]
+            candidates = [str(Path(uri).parent / name) for name in candidates] or [uri]
+        for candidate in candidates:
+            path, why = self._admit(candidate, "image")
+            if path is None:
+                self._refuse(
+                    node,
+                    "image %s is refused: %s (copy the image into book/, e.g. book/_static/, "
+                    "and give its path relative to this file)",
+                    candidate,
+                    why,
+                )
+                node.parent.remove(node)
+                return
+            if "*" not in candidate and (problem := _image_problem(path)) is not None:
+                self._refuse(
+                    node, "image %s %s: export it again as PNG, JPEG or SVG", candidate, problem
+                )
+                node.parent.remove(node)
+                return
         if not node.get("alt", "").strip():
             # Screen readers, the EPUB and the tagged PDF need words for what it shows.
             self._refuse(
@@ -420,35 +503,86 @@ class CheckContent(SphinxTransform):
 
     def _check_download(self, node: addnodes.download_reference) -> None:
         target = node.get("reftarget", "")
-        if _scheme(target):
+        if urls.remote(target):
+            check_link(node, target)
             return  # a link to a web page, not a file Sphinx would copy
-        if self._inside_book(target) is None:
+        _path, why = self._admit(target, "download")
+        if why is not None:
             self._refuse(
                 node,
-                "download %s is outside the book folder: copy the file into book/ and give its "
-                "path relative to this file",
+                "download %s is refused: %s (copy the file into book/ and give its path "
+                "relative to this file)",
                 target,
+                why,
             )
             node.replace_self(nodes.inline("", "", *node.children))
 
 
-def check_dependencies(app: Sphinx, doctree: nodes.document) -> None:
-    """Included files (include, literalinclude, csv-table) must be inside the book too."""
-    env = app.env
-    docname = env.docname
-    roots = [Path(env.srcdir).resolve(), Path(app.confdir).resolve()]
-    roots.append(Path(env.doctreedir).resolve())
-    for dependency in sorted(env.dependencies.get(docname, ())):
-        path = (Path(env.srcdir) / dependency).resolve()
-        if not any(path.is_relative_to(root) for root in roots):
+def refuse(node: nodes.Node, message: str, *args: object) -> None:
+    """A warning at ``node``'s place (or its nearest ancestor with a line: nodes made by a
+    directive's nested parse may lack one)."""
+    located: nodes.Node | None = node
+    while located is not None and not located.line:
+        located = located.parent
+    logger.warning(message, *args, location=located or node, type="classbook", subtype="content")
+
+
+def check_link(node: nodes.Element, uri: str | None = None) -> bool:
+    """Refuse a link whose scheme is not allowed (:mod:`classbook.urls`): a warning, and its
+    text kept without the link. True if the link may stay."""
+    uri = node.get("refuri", "") if uri is None else uri
+    if urls.allowed(uri):
+        return True
+    refuse(
+        node,
+        "%s: links are never allowed (%s): link to %s instead",
+        urls.scheme(uri) or "this",
+        uri[:60],
+        urls.ALLOWED,
+    )
+    node.replace_self(nodes.inline("", "", *node.children))
+    return False
+
+
+def check_written_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Every link of a page as it is written (the bibliography's and other extensions'
+    included), against the one allow-list."""
+    for reference in list(doctree.findall(nodes.reference)):
+        if reference.get("refuri"):
+            check_link(reference)
+
+
+# -- The gate while Sphinx reads --------------------------------------------------------------
+
+
+def check_documents(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Admit every document before Sphinx reads it (a chapter that is a link out of the
+    book, a device or too big is refused, left unread), then confine the reading thread to
+    the gate until every document is read."""
+    book = book_gate(env)
+    for docname in list(docnames):
+        path = env.doc2path(docname)
+        try:
+            book.admit(path, what="document")
+        except FileNotFoundError:
+            continue  # Sphinx reports it
+        except OSError as error:
             logger.warning(
-                "this document includes %s, which is outside the book folder: copy what you "
-                "need into book/",
-                path,
-                location=(docname, None),
-                type="classbook",
-                subtype="content",
+                "%s", error, location=(docname, None), type="classbook", subtype="content"
             )
+            docnames.remove(docname)
+    gate.enter(book)
+
+
+def raw_off(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """The ``raw`` directive is off (before it reads a ``:file:`` or fetches a ``:url:``):
+    raw output bypasses every check and layout of the book."""
+    env.settings["raw_enabled"] = False
+
+
+def release(app: Sphinx, *args: object) -> None:
+    """The documents are read (or the build ended): the thread reads freely again."""
+    gate.enter(None)
 
 
 # -- What to do, for Sphinx's and MyST's own messages ------------------------------------------
@@ -474,6 +608,9 @@ HINTS: dict[tuple[str, str] | str, str] = {
     ),
     ("image", "not_readable"): (
         "check the path: images live inside book/ and paths are relative to this file"
+    ),
+    '"raw" directive disabled': (
+        "raw output is off in this book: write it in Markdown or with a MyST directive"
     ),
     "duplicate label": "rename one of the two '(name)=' labels; every label must be unique",
 }
@@ -506,8 +643,15 @@ def add_hints(app: Sphinx) -> None:
 def setup(app: Sphinx) -> None:
     """Connect the checks (called from classbook's own ``setup``)."""
     app.add_config_value("classbook_max_paragraph", MAX_PARAGRAPH, "env", int)
+    app.add_config_value("classbook_max_text_bytes", gate.MAX_TEXT_BYTES, "env", int)
+    app.add_config_value("classbook_max_file_bytes", gate.MAX_FILE_BYTES, "env", int)
+    app.connect("builder-inited", release)  # a gate left by an application before
+    app.connect("env-before-read-docs", check_documents, priority=100)
     app.connect("env-before-read-docs", check_encoding)
+    app.connect("env-before-read-docs", raw_off)
+    app.connect("env-updated", release, priority=1)
+    app.connect("build-finished", release)
     app.connect("source-read", check_source)
     app.add_transform(CheckContent)
-    app.connect("doctree-read", check_dependencies)
+    app.connect("doctree-resolved", check_written_links)
     add_hints(app)

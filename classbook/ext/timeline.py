@@ -32,6 +32,7 @@ from classbook.ext.register import (
     call_role,
     data_path,
     known_keys,
+    load,
     make_table,
     note_dependencies,
     report,
@@ -236,6 +237,8 @@ def render_svg(events: Sequence[Event]) -> bytes:
         "xtick.major.size": 3,
         "xtick.color": "black",
         "text.color": "black",
+        # Labels are text: "from $5 to $10" is two prices, not a formula in mathtext.
+        "text.parse_math": False,
     }
     groups = clusters(events)
     rows = {id(event): row for row, event in enumerate(events)}
@@ -412,10 +415,12 @@ class Timeline(SphinxDirective):
     }
 
     def run(self) -> list[Node]:
-        _relative, path = data_path(self, "classbook_timeline_file")
+        if (found := data_path(self, "classbook_timeline_file")) is None:
+            return []
+        _relative, path = found
         note_dependencies(self, path)
         entries, bibfiles = known_keys(self.env)
-        events, problems = parse_events(yamldata.load(path), entries, bibfiles)
+        events, problems = parse_events(load(self.env, path), entries, bibfiles)
         for line, what, message in problems:
             report(path, Path(self.env.srcdir), line, what, message)
         if not events:

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from classbook import gate as gates
+
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
@@ -65,8 +67,32 @@ class FastLineLoader(_Lines, _C_SAFE_LOADER):  # type: ignore[misc, valid-type]
     parsed again by LineLoader, whose messages are the ones a writer is shown."""
 
 
+class AliasError(yaml.MarkedYAMLError):
+    """The text uses a YAML alias (``*name``): refused, as a few lines of aliases can stand
+    for billions of values (the "billion laughs"), and book data never needs them."""
+
+
+def refuse_aliases(text: str) -> None:
+    """Raise :class:`AliasError` at the first alias of ``text`` (its events are read by
+    libyaml, nothing is built); a text that does not parse is left to the loader."""
+    try:
+        for event in yaml.parse(text, Loader=_C_SAFE_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise AliasError(
+                    problem=f"the alias *{event.anchor} is not allowed in book data: write "
+                    "the value out where it is used",
+                    problem_mark=event.start_mark,
+                )
+    except AliasError:
+        raise
+    except yaml.YAMLError:
+        return
+
+
 def safe_load(text: str) -> Any:
-    """``yaml.safe_load`` on libyaml's parser; a text it rejects gets PyYAML's own error."""
+    """``yaml.safe_load`` on libyaml's parser, aliases refused; a text it rejects gets
+    PyYAML's own error."""
+    refuse_aliases(text)
     try:
         return yaml.load(text, Loader=_C_SAFE_LOADER)
     except yaml.YAMLError:
@@ -117,15 +143,26 @@ def _load(loader_class: type[_Lines], text: str) -> tuple[Any, list[tuple[str, i
         loader.dispose()
 
 
-def _read(data: DataFile) -> tuple[bool, Any]:
-    """Parse ``data.path``: (True, its content), or (False, None) with the problem noted."""
+def _read(data: DataFile, gate: gates.Gate | None) -> tuple[bool, Any]:
+    """Parse ``data.path`` (admitted by ``gate`` first): (True, its content), or (False,
+    None) with the problem noted."""
     try:
+        if gate is not None:
+            gate.admit(data.path, what="data file")
         text = data.path.read_text(encoding="utf-8")
+    except gates.RefusedError as error:
+        data.problems.append((0, str(error)))
+        return False, None
     except (OSError, UnicodeDecodeError) as error:
         data.problems.append((0, f"cannot read the file: {error}"))
         return False, None
     try:
+        refuse_aliases(text)
         content, duplicates = _load(FastLineLoader, text)
+    except AliasError as error:
+        assert error.problem_mark is not None
+        data.problems.append((error.problem_mark.line + 1, str(error.problem)))
+        return False, None
     except (yaml.YAMLError, ValueError):
         try:  # read again by PyYAML, for the message a writer is shown
             content, duplicates = _load(LineLoader, text)
@@ -144,7 +181,7 @@ def _read(data: DataFile) -> tuple[bool, Any]:
 
 #: Files parsed, by their identity: a build checks the claims register at several stages,
 #: and each reading builds its records again (with their line numbers).
-_PARSED: dict[tuple[str, int, int, int], tuple[bool, Any, list[tuple[int, str]]]] = {}
+_PARSED: dict[tuple[Any, ...], tuple[bool, Any, list[tuple[int, str]]]] = {}
 
 
 def identity(path: Path) -> tuple[str, int, int, int] | None:
@@ -157,25 +194,27 @@ def identity(path: Path) -> tuple[str, int, int, int] | None:
     return (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def _read_once(data: DataFile) -> tuple[bool, Any]:
+def _read_once(data: DataFile, gate: gates.Gate | None) -> tuple[bool, Any]:
     """:func:`_read`, remembered for each version of the file (its records are shared:
     nobody changes them; the problems are copied into each ``data``)."""
     key = identity(data.path)
-    if key is None:
-        return _read(data)
+    if key is None or gate is None:
+        return _read(data, gate)
+    key = (*key, repr(gate))
     if key not in _PARSED:
         fresh = DataFile(data.path)
-        parsed, content = _read(fresh)
+        parsed, content = _read(fresh, gate)
         _PARSED[key] = (parsed, content, fresh.problems)
     parsed, content, problems = _PARSED[key]
     data.problems += problems
     return parsed, content
 
 
-def load(path: Path) -> DataFile:
-    """Read a YAML file that holds a list of mappings; never raises for bad content."""
+def load(path: Path, gate: gates.Gate | None = None) -> DataFile:
+    """Read a YAML file that holds a list of mappings (admitted by the book's ``gate``);
+    never raises for bad content."""
     data = DataFile(path)
-    parsed, content = _read_once(data)
+    parsed, content = _read_once(data, gate)
     if not parsed or content is None:
         return data
     if not isinstance(content, Items):
@@ -190,10 +229,11 @@ def load(path: Path) -> DataFile:
     return data
 
 
-def load_mapping(path: Path, keys: Sequence[str] = ()) -> DataFile:
-    """Read a YAML file that is one mapping (its one record); ``keys`` name what it may hold."""
+def load_mapping(path: Path, keys: Sequence[str] = (), gate: gates.Gate | None = None) -> DataFile:
+    """Read a YAML file that is one mapping (its one record), admitted by the book's
+    ``gate``; ``keys`` name what it may hold."""
     data = DataFile(path)
-    parsed, content = _read(data)
+    parsed, content = _read(data, gate)
     if isinstance(content, Record):
         data.records.append(content)
     elif parsed:

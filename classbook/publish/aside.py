@@ -4,7 +4,6 @@ laid out by the build's one render pool."""
 from __future__ import annotations
 
 import multiprocessing
-import queue
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -27,13 +26,13 @@ class Forward:
             # The results stay in the build's process: a builder that waits for its PDFs
             # (packets, EPUB, handouts) cannot run beside it.
             raise render.RenderError(f"{job.name}: a step run aside cannot wait for a PDF")
-        self.channel.put(("job", job))
+        self.channel.send(("job", job))
         return Future()
 
     def submit_book(
         self, book: render.Book, parts: Sequence[Future[render.Result]] | None = None
     ) -> Future[render.Result]:
-        self.channel.put(("book", book, parts is not None))
+        self.channel.send(("book", book, parts is not None))
         return Future()
 
 
@@ -42,23 +41,29 @@ class Aside:
     submits what it sends to the build's render service as it comes.
 
     ``target`` sets a :class:`Forward` on ``channel`` as ``render.active``, runs its steps
-    and ends with ``channel.put(("done", failed, timings, output))``: the name of the step
+    and ends with ``channel.send(("done", failed, timings, output))``: the name of the step
     that failed (or None), the seconds of each and what it would have printed on stderr,
     held back for the build to show (see :meth:`join`). ``name`` is what failed if it ends
     otherwise.
 
-    The process is forked when the build is its process's only thread (as under
-    ``python -m classbook``, before the render pool starts its threads): it starts with the
-    modules the build has imported (Sphinx, the extension), half a second sooner than a
-    spawned one. Inside another program with threads of its own, whose locks a fork could
-    copy held, it is spawned.
+    The process is forked when the build's other threads are all marked ``fork_safe``
+    (they hold no lock a child could need: the interrupt watchdog), as under ``python -m
+    classbook`` before the render pool starts its threads: it starts with the modules the
+    build has imported (Sphinx, the extension), half a second sooner than a spawned one.
+    Inside another program with threads of its own, whose locks a fork could copy held, it
+    is spawned.
+
+    The channel is a pipe, not a ``multiprocessing.Queue``: a queue's locks are semaphores
+    that multiprocessing's resource tracker records, and a tracker that was killed and
+    started again prints a traceback for each of them.
     """
 
     def __init__(self, target: Callable[..., None], args: tuple[Any, ...], name: str) -> None:
         self.name = name
-        method = "fork" if threading.active_count() == 1 else "spawn"
+        others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+        method = "fork" if all(getattr(t, "fork_safe", False) for t in others) else "spawn"
         context = multiprocessing.get_context(method)
-        self.channel: Any = context.Queue()
+        self._receiver, self.channel = context.Pipe(duplex=False)
         # Not a daemon: an extension may start processes of its own (sphinx-sitemap does).
         self.process = context.Process(target=target, args=(self.channel, *args))
         #: Whether the steps are done; the one that failed, if any; their seconds; their
@@ -74,6 +79,7 @@ class Aside:
 
     def start(self) -> None:
         self.process.start()
+        self.channel.close()  # the child's end: its end of file says the child is gone
 
     def forward_to(self, service: render.RenderService) -> None:
         """From now on, submit to ``service`` what the process sends."""
@@ -86,15 +92,11 @@ class Aside:
         try:
             while not self.done:
                 try:
-                    kind, *content = self.channel.get(timeout=0.2)
-                except queue.Empty:
-                    if not self.process.is_alive() and self.channel.empty():
-                        # Killed (out of memory, a signal): it could say nothing itself.
-                        self.done, self.failed = True, self.name
-                        self.output = (
-                            f"classbook: the {self.name} process stopped without a report "
-                            f"(exit status {self.process.exitcode})\n"
-                        )
+                    if not self._receiver.poll(0.2):
+                        continue
+                    kind, *content = self._receiver.recv()
+                except EOFError:  # its end of the pipe closed: the process is gone
+                    self._gone()
                     continue
                 if kind == "job":
                     self._parts[content[0]] = service.submit(content[0])
@@ -108,6 +110,16 @@ class Aside:
         except BaseException as error:  # raised again by join(), in the build's thread
             self._error = error
             self.done, self.failed = True, self.name
+
+    def _gone(self) -> None:
+        """The process ended without its report (killed, out of memory): it could say
+        nothing itself."""
+        self.process.join(5)
+        self.done, self.failed = True, self.name
+        self.output = (
+            f"classbook: the {self.name} process stopped without a report "
+            f"(exit status {self.process.exitcode})\n"
+        )
 
     def join(self) -> str | None:
         """Wait until the steps are done and all they sent is submitted; show their

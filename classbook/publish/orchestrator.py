@@ -125,24 +125,80 @@ class Progress:
         )
 
 
+#: Seconds a build has to stop by itself after Ctrl-C or SIGTERM before it is ended anyway.
+STOP_GRACE = 3.0
+
+
 @contextlib.contextmanager
 def _interrupts() -> Iterator[threading.Event]:
     """Turn SIGINT and SIGTERM into an event (checked before publishing) and an exception.
 
     The event makes the outcome certain even if a library swallows the KeyboardInterrupt.
+    Python runs a signal handler only between two steps of Python code: a build busy inside
+    a C library (a parser, a layout) would not see it. A watchdog thread hears the signal
+    at once (the interpreter's wakeup file descriptor); if the build has not stopped
+    :data:`STOP_GRACE` seconds later, it ends the build's processes and the build itself.
+    Publishing is atomic, so nothing published is lost.
     """
     event = threading.Event()
+    finished = threading.Event()
 
     def interrupt(signum: int, frame: object) -> None:
         event.set()
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    watchdog = threading.Thread(
+        target=_watch, args=(read_fd, finished), name="interrupt watchdog", daemon=True
+    )
+    watchdog.fork_safe = True  # type: ignore[attr-defined]  # it holds no lock (aside.py)
+    watchdog.start()
     try:
         yield event
     finally:
+        finished.set()
+        signal.set_wakeup_fd(previous_fd)
+        os.close(write_fd)  # the watchdog reads the end of the pipe and stops
+        watchdog.join()
+        os.close(read_fd)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _watch(read_fd: int, finished: threading.Event) -> None:
+    """Wait for a signal's byte on ``read_fd``; end the build if it has not stopped in time."""
+    while data := os.read(read_fd, 1):
+        if data[0] not in {signal.SIGINT, signal.SIGTERM} or finished.is_set():
+            continue
+        if finished.wait(STOP_GRACE):
+            return
+        for pid in _descendants(os.getpid()):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        publish.say(
+            "interrupted: the build was stopped; the published outputs were left as they were"
+        )
+        os._exit(128 + data[0])
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 class Build:
@@ -237,8 +293,10 @@ class Build:
 
     def forget(self, edition: str) -> None:
         """After a failure: the next build reads every document of the edition again
-        (Sphinx re-reads no document it saved, so a warning would not come back)."""
-        (self.doctrees(edition) / "environment.pickle").unlink(missing_ok=True)
+        (Sphinx re-reads no document it saved, so a warning would not come back), and what
+        this build parsed is gone (a refused document's doctree, say): the edition's
+        doctrees are removed. The outputs' folders stay, for a look."""
+        shutil.rmtree(self.doctrees(edition), ignore_errors=True)
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -322,13 +380,13 @@ class Build:
         """Run ``steps``, those marked ``aside`` in a process per edition beside the others,
         all their PDFs in one render service; the name of the step that failed, or None."""
         failed: str | None = None
+        service = render.RenderService(cache=self.cache, on_result=self._on_result)
         beside = [step for step in steps if step.aside]
         asides = [
             aside.Aside(_run_aside, (self.settings(), own), f"{edition} {own[0].builder}")
             for edition in dict.fromkeys(step.edition for step in beside)
             for own in [[step for step in beside if step.edition == edition]]
         ]
-        service = render.RenderService(cache=self.cache, on_result=self._on_result)
         try:
             # Forked before the render pool starts a thread (publish/aside.py).
             sys.stdout.flush()
@@ -478,7 +536,7 @@ def _run_aside(channel: Any, settings: dict[str, Any], steps: Sequence[Step]) ->
     except Exception:  # a fault of the pipeline's, outside Sphinx: shown by the build
         held.write(traceback.format_exc())
         failed = step.builder
-    channel.put(("done", failed, timings, held.getvalue()))
+    channel.send(("done", failed, timings, held.getvalue()))
 
 
 def _tree_digest(folder: Path, parts: Sequence[str]) -> str:

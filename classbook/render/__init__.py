@@ -16,6 +16,7 @@ import queue
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from classbook.render import merge, pdfua
 from classbook.render.cache import RenderCache
 from classbook.render.merge import Layout, Numbers
 from classbook.render.pagestarts import page_starts
+from classbook.render.workers import WorkerDiedError, WorkerPool
 
 #: CSS page sizes by the paper names used in configuration and file names.
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -289,9 +291,6 @@ PRELOAD = ("weasyprint", "fontTools.ttLib", "classbook.render")
 
 def _init_worker() -> None:
     global _worker  # noqa: PLW0603 - one renderer per worker process, by design
-    # Ctrl-C reaches the whole process group: the parent stops the pool, and the workers
-    # must not each die printing a traceback of their own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker = _Renderer()
     except Exception as error:  # reported by the first job, not lost
@@ -393,6 +392,8 @@ class _Pending:
     key: str | None = field(default=None, compare=False)
     #: Whether its result is a progress line of its own (a part's numbering is not).
     reported: bool = field(default=True, compare=False)
+    #: How many times its worker died under it (it is tried once more).
+    deaths: int = field(default=0, compare=False)
 
 
 class RenderService:
@@ -418,7 +419,7 @@ class RenderService:
         self.on_result = on_result
         #: Merge books in the thread that waits for them (``wait``), not in a worker.
         self.merge_in_caller = merge_in_caller
-        self._pool: Any = None
+        self._pool: WorkerPool | None = None
         self._closed = False
         self._lock = threading.Lock()
         self._queue: list[_Pending] = []
@@ -584,7 +585,16 @@ class RenderService:
             # The workers are forked from one server process that has imported WeasyPrint
             # (about a second of one core each when spawned), and nothing else of the build's.
             context.set_forkserver_preload(list(PRELOAD))
-            self._pool = context.Pool(self.workers, initializer=_init_worker)
+            # The fork server starts multiprocessing's resource tracker again if it was
+            # killed, with a warning; it tracks nothing of ours (the workers talk through
+            # pipes, which hold no semaphore), so its death costs nothing to say.
+            warnings.filterwarnings(
+                "ignore",
+                message="resource_tracker: process died unexpectedly",
+                category=UserWarning,
+            )
+            self._pool = WorkerPool(self.workers, context, self._finished, _init_worker)
+            self._pool.start()
 
     def _dispatch(self) -> None:
         with self._lock:
@@ -594,15 +604,36 @@ class RenderService:
                 pending = heapq.heappop(self._queue)
                 self._start()
                 self._running[pending.sequence] = (pending, time.monotonic())
-                self._pool.apply_async(
-                    pending.task,
-                    pending.args or (pending.job,),
-                    callback=lambda result, p=pending: self._done(p, result, None),
-                    error_callback=lambda error, p=pending: self._done(p, None, error),
-                )
+                assert self._pool is not None
+                self._pool.run(pending.sequence, pending.task, pending.args or (pending.job,))
+
+    def _finished(self, sequence: int, result: Any, error: BaseException | None) -> None:
+        """A task ended in the pool (its thread). A job whose worker died is tried once
+        more; if it dies again, it fails naming its document."""
+        with self._lock:
+            running = self._running.pop(sequence, None)
+        if running is None:
+            return
+        pending = running[0]
+        if not isinstance(error, WorkerDiedError):
+            self._done(pending, result, error)
+        elif pending.deaths:
+            self._done(
+                pending,
+                None,
+                RenderError(
+                    f"{pending.job.html}: laying out {pending.job.name} failed twice: {error} "
+                    "(killed, or out of memory)"
+                ),
+            )
+        else:
+            retry = dataclasses.replace(pending, sequence=next(self._counter), deaths=1)
+            with self._lock:
+                heapq.heappush(self._queue, retry)
+            self._dispatch()
 
     def _done(self, pending: _Pending, result: Result | None, error: BaseException | None) -> None:
-        # Runs in the pool's result thread.
+        # Runs in the pool's thread (or the caller's, for a merge run there).
         with self._lock:
             self._running.pop(pending.sequence, None)
         if result is not None and self.cache is not None:
@@ -697,7 +728,7 @@ class RenderService:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.terminate()
+            pool.close(kill=True)
             pool.join()
 
     def __enter__(self) -> RenderService:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from classbook import gate
 
 
 class SourceError(ValueError):
@@ -104,7 +107,17 @@ def read(path: Path | str) -> Document:
             f"unsupported kind of document {path.suffix or '(no extension)'!r}; "
             "give a plain-text (.txt), Markdown (.md) or Word (.docx, .odt) file",
         )
+    limit = gate.MAX_FILE_BYTES if reader is word.read else gate.MAX_TEXT_BYTES
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(path, "is not a regular file (a folder, device or pipe)")
+        if info.st_size > limit:
+            raise SourceError(
+                path,
+                f"has {info.st_size:,} bytes, more than new-book reads ({limit:,}): split it "
+                "into several documents",
+            )
         data = path.read_bytes()
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror}") from None

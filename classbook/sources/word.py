@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,29 +97,73 @@ def _sections(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return parts if parts[0] else parts[1:]
 
 
-def read(path: Path, data: bytes) -> Document:
-    """Read a Word document: Title and Author from its styles, Heading 1 = chapters."""
+#: What a Word file may unpack to: a document and its pictures, not a zip bomb.
+MAX_UNPACKED = 512 * 1024 * 1024
+MAX_MEMBERS = 10_000
+#: Seconds pandoc may take for one document.
+PANDOC_TIMEOUT = 120
+
+
+def check_archive(path: Path, data: bytes) -> None:
+    """Refuse a Word file that is not a zip archive, or one that would unpack to more than
+    :data:`MAX_UNPACKED` bytes or :data:`MAX_MEMBERS` files (a zip bomb), before pandoc
+    unpacks it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        kind = path.suffix.lower().lstrip(".")
+        raise SourceError(path, f"is not a readable {kind} document (not a zip archive)") from None
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+        raise SourceError(
+            path,
+            f"would unpack to {unpacked:,} bytes in {len(members):,} files, more than a "
+            f"document and its pictures ({MAX_UNPACKED:,} bytes, {MAX_MEMBERS:,} files): "
+            "it is damaged or made to exhaust the machine",
+        )
+
+
+def pandoc(path: Path, args: list[str], folder: str, stdin: str | None = None) -> str:
+    """Run the pandoc that pypandoc-binary bundles in ``folder``: sandboxed (it reads only
+    the files named on its command line and fetches nothing), within a time limit."""
     import pypandoc
 
+    try:
+        done = subprocess.run(
+            [pypandoc.get_pandoc_path(), "--sandbox", *args],
+            cwd=folder,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=PANDOC_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SourceError(
+            path, f"took pandoc longer than {PANDOC_TIMEOUT} s to read; it may be damaged"
+        ) from None
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "unknown"
+        kind = path.suffix.lower().lstrip(".")
+        raise SourceError(path, f"is not a readable {kind} document ({reason})")
+    return done.stdout
+
+
+def read(path: Path, data: bytes) -> Document:
+    """Read a Word document: Title and Author from its styles, Heading 1 = chapters."""
     kind = path.suffix.lower().lstrip(".")
+    check_archive(path, data)
     with tempfile.TemporaryDirectory(prefix="classbook-word-") as folder:
         source = Path(folder, f"source.{kind}")
         source.write_bytes(data)
-        try:
-            ast = json.loads(
-                pypandoc.convert_file(
-                    str(source),
-                    "json",
-                    format=kind,
-                    extra_args=[f"--extract-media={MEDIA}"],
-                    cworkdir=folder,
-                )
+        ast = json.loads(
+            pandoc(
+                path, ["-f", kind, "-t", "json", f"--extract-media={MEDIA}", source.name], folder
             )
-        except RuntimeError as error:
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown"
-            raise SourceError(path, f"is not a readable {kind} document ({reason})") from None
-        markdown = pypandoc.convert_text(
-            json.dumps(ast), WRITER, format="json", extra_args=["--wrap=none"], cworkdir=folder
+        )
+        markdown = pandoc(
+            path, ["-f", "json", "-t", WRITER, "--wrap=none"], folder, stdin=json.dumps(ast)
         )
         media = {
             file.relative_to(folder).as_posix(): file.read_bytes()
