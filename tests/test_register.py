@@ -164,6 +164,22 @@ BAD_ENTRIES = {
         13,
         "give the http(s) address of the page the quote was read on",
     ),
+    "version in one word": (
+        replace_once(
+            'read_at: "https://example.org/report"\n',
+            'read_at: "https://example.org/report"\n      version: "later"\n',
+        ),
+        14,
+        "say which version the copy carries in words a later check can match",
+    ),
+    "version empty": (
+        replace_once(
+            'read_at: "https://example.org/report"\n',
+            'read_at: "https://example.org/report"\n      version: ""\n',
+        ),
+        14,
+        "'version' is empty; write its text",
+    ),
     "reprint not named": (
         replace_once('      reprint: "Example Mirror (a copy of the report)"\n', ""),
         22,
@@ -217,6 +233,30 @@ def test_each_problem_of_an_evidence_item_is_reported_on_its_own_line(tmp_path: 
         (12, "read_on '2026-13-01' is not a calendar date; write it as YYYY-MM-DD"),
         (13, "give the http(s) address of the page the quote was read on"),
     ]
+
+
+def test_version_names_the_copy_read(tmp_path: Path) -> None:
+    # A wire report changes during the day: the version says which text the copy carries.
+    path = tmp_path / "claims.yml"
+    path.write_text(
+        "- id: versioned\n"
+        "  chapter: first\n"
+        "  claim: on March 3, 2001\n"
+        "  record: The report is dated 4 March 2001.\n"
+        "  reported_by: The source\n"
+        "  verdict: contradicted\n"
+        "  evidence:\n"
+        "    - source: doe2001\n"
+        "      quote: The report is dated 4 March 2001.\n"
+        "      where: first paragraph\n"
+        "      read_on: 2026-12-01\n"
+        "      read_at: https://example.org/report\n"
+        '      version: "later version, stamped 2:06 p.m. ET"\n',
+        encoding="utf-8",
+    )
+    valid, problems = schemas.validate(schemas.Claim, yamldata.load(path).records)
+    assert problems == []
+    assert valid[0][1].evidence[0].version == "later version, stamped 2:06 p.m. ET"
 
 
 def test_file_option_and_missing_file(mini_copy: Path, tmp_path: Path, capsys) -> None:

@@ -23,6 +23,8 @@ VERDICTS: dict[str, str] = {
 Verdict = Literal["supported", "partly-supported", "contradicted", "disputed", "not-found"]
 #: An evidence quote is short: enough to show what the source says, no more.
 MAX_QUOTE_WORDS = 40
+#: A version is named in words a later check can match (a time stamp, a dateline, wording).
+MIN_VERSION_WORDS = 3
 
 
 class Evidence(Strict):
@@ -37,6 +39,9 @@ class Evidence(Strict):
     read_on: IsoDate
     read_at: str
     reprint: str | None = None
+    #: Which version of a report that changed during the day the copy carries (a time stamp,
+    #: a dateline or wording only that version has), so a later check finds the same text.
+    version: str | None = None
 
     @field_validator("quote")
     @classmethod
@@ -54,6 +59,16 @@ class Evidence(Strict):
         if urlsplit(address).scheme not in {"http", "https"}:
             raise ValueError("give the http(s) address of the page the quote was read on")
         return address
+
+    @field_validator("version")
+    @classmethod
+    def _version_named(cls, version: str) -> str:
+        if len(version.split()) < MIN_VERSION_WORDS:
+            raise ValueError(
+                "say which version the copy carries in words a later check can match, such as "
+                "its time stamp or wording only it has, or leave 'version' out"
+            )
+        return version
 
     @model_validator(mode="after")
     def _reprint_named(self, info: ValidationInfo) -> Evidence:
