@@ -87,7 +87,7 @@ new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.d
 	  $${LICENSE:+--license "$$LICENSE"} $${URL:+--url "$$URL"}
 
 bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
-	$(PY) -m classbook.bench $${CHAPTERS:+--chapters "$$CHAPTERS"}
+	$(PY) tools/bench.py $${CHAPTERS:+--chapters "$$CHAPTERS"}
 
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest

@@ -11,7 +11,7 @@ import pytest
 from helpers import SOURCE, fold, pdf_pages
 from pypdf import PdfReader
 
-from classbook.builders import handout_name
+from classbook.outputs import handout as handout_name
 from classbook.sources import read_source
 
 SECTIONS = read_source(SOURCE)

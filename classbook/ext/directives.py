@@ -10,8 +10,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from classbook.ext import datafiles, register, schemas
 from classbook.ext import nodes as cb_nodes
-from classbook.ext import register, schemas
 
 if TYPE_CHECKING:
     from docutils.nodes import Node
@@ -166,7 +166,7 @@ class EditorNote(SphinxDirective):
         """The register entry of this note, if the register has a valid one."""
         if not label.startswith("note-"):
             return None
-        if (found := register.data_path(self, "classbook_claims_file")) is None:
+        if (found := datafiles.data_path(self, "classbook_claims_file")) is None:
             return None
         _relative, path = found
         self.env.note_dependency(str(path))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx.transforms import SphinxTransform
 
-from classbook.ext.scripts import gettext
+from classbook.ext.words import DIRECTIVE_WORDS, gettext, is_english
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -55,6 +56,26 @@ def _pass(self: object, node: nodes.Element) -> None:
     """Render only the children: plain-text formats need no wrapper."""
 
 
+class TranslateDirectiveWords(SphinxTransform):
+    """Put the directives' own headings and lead-ins in the book's language."""
+
+    # After the directives ran, before anything reads the titles.
+    default_priority = 200
+
+    def apply(self, **kwargs: Any) -> None:
+        if is_english(self.config.language):
+            return
+        editorial_nodes = (editorial, editor_note)
+        for block in self.document.findall(lambda node: isinstance(node, editorial_nodes)):
+            if "title" in block:
+                block["title"] = gettext(block["title"])
+            for text in list(block.findall(nodes.Text)):
+                if str(text) in DIRECTIVE_WORDS and isinstance(
+                    text.parent, (nodes.rubric, nodes.paragraph)
+                ):
+                    text.parent.replace(text, nodes.Text(gettext(str(text))))
+
+
 def register(app: Sphinx) -> None:
     """Register the nodes with HTML visitors; other formats render just their children."""
     plain = (_pass, _pass)
@@ -62,3 +83,4 @@ def register(app: Sphinx) -> None:
     app.add_node(source_text, html=(_visit_source_text, _depart_div), **others)
     app.add_node(editorial, html=(_visit_editorial, _depart_section), **others)
     app.add_node(editor_note, html=(_visit_editor_note, _depart_aside), **others)
+    app.add_transform(TranslateDirectiveWords)

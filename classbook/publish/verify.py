@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from classbook.publish import report, say
+from classbook.cli import report, say
 from classbook.sources import SourceError, read
 
 #: Elements whose text no reader sees as the page's text.

@@ -14,8 +14,8 @@ from typing import Any
 
 import jinja2
 
-import classbook
-from classbook.publish import report, say
+from classbook._version import __version__
+from classbook.cli import report, say
 from classbook.sources import Document, Section, SourceError, read, slugify
 
 SKELETON = Path(__file__).parent / "skeleton"
@@ -25,10 +25,10 @@ FILE_NAME_WORDS = 5
 
 def requirement() -> str:
     """How a new book names this pipeline: its checkout, or the released version."""
-    checkout = Path(classbook.__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     if (checkout / "pyproject.toml").is_file():
         return f"classbook @ {checkout.as_uri()}"
-    return f"classbook=={classbook.__version__}"
+    return f"classbook=={__version__}"
 
 
 def _fence(markdown: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from classbook import outputs
 from classbook.ext.schemas.base import IsoDate, OptionalText, Strict, item_errors
 from classbook.ext.schemas.validation import kind
 from classbook.sources import slugify
@@ -127,7 +128,8 @@ class Assignment(Strict):
         return f"{self.due:%A} {self.due.day} {self.due:%B %Y}"
 
     def packet_name(self, paper: str) -> str:
-        return f"{self.slug}-{paper}.pdf"
+        """The file name of this assignment's packet on ``paper`` (classbook.outputs)."""
+        return outputs.packet(self.slug, paper)
 
 
 def _choices(book: Sequence[Chapter]) -> str:

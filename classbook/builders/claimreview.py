@@ -82,5 +82,4 @@ def add_markup(
 
 def setup(app: Sphinx) -> None:
     """Configuration (the source document's title) and the page hook."""
-    app.add_config_value("classbook_source_title", "", "env", str)
     app.connect("html-page-context", add_markup)
