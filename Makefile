@@ -22,7 +22,7 @@ ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE
 $(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
 export $(ARGUMENTS)
 
-.PHONY: help setup book html epub pdf handouts dist verify new-book bench test lint format clean
+.PHONY: help setup book html epub pdf handouts dist verify new-book bench test test-fast docs lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,12 @@ bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHA
 
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest
+
+test-fast: $(STAMP) ## The tests that build no whole book (under two minutes): the inner loop
+	$(PY) -m pytest -m "not book and not build and not browser"
+
+docs: $(STAMP) ## The documentation site (docs/) -> _build/docs/ (warnings are errors)
+	$(PY) -m sphinx -b html -nW --keep-going -q docs $(BUILD)/docs
 
 lint: $(STAMP) ## Check code style with ruff
 	$(VENV)/bin/ruff check classbook tests conf.py

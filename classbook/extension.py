@@ -39,6 +39,7 @@ from classbook.ext import (
     timeline,
     words,
 )
+from classbook.urls import site_address
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -55,6 +56,12 @@ def _add_templates(app: Sphinx, config: Config) -> None:
     # after the book's own templates_path, so a book can still override any of them.
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path.append(str(TEMPLATES))
+
+
+def _known_address(app: Sphinx, config: Config) -> None:
+    """The site's address is a real one or none (classbook.urls.site_address): a placeholder
+    such as ``books.example.org`` would be printed as QR codes that lead nowhere."""
+    config.html_baseurl = site_address(config.html_baseurl or "")
 
 
 def _refuse_substitutions(app: Sphinx, config: Config) -> None:
@@ -131,6 +138,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", _add_templates)
     app.connect("config-inited", config.check)
     app.connect("config-inited", _refuse_substitutions)
+    app.connect("config-inited", _known_address)
     app.connect("env-check-consistency", _check)
     app.connect("html-page-context", context.add_page_context)
 

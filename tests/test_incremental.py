@@ -31,6 +31,9 @@ from classbook.publish import aside
 from classbook.render.cache import RenderCache
 from classbook.render.service import RenderService
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 EPOCH = "1700000000"
 ASSIGNMENT = "title: Week 1\nchapters: [last]\npaper: both\n"
 #: Every PDF of the fixture book with one assignment (``week-1``, chapter 3 only).

@@ -19,6 +19,9 @@ from classbook.publish import verify
 from classbook.sources import read, slugify
 from classbook.sources.text import MAX_HEADING_CHARS
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n", re.S)
 
 

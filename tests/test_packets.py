@@ -15,18 +15,21 @@ import pdfplumber
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx
+from conftest import ROOT, SITE, sphinx
 from helpers import fold, pdf_pages
 from pypdf import PdfReader
 
 from classbook.builders import assignments, packets
 from classbook.builders.assignments import Chapter, read_assignment
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 BOOK = ROOT / "book"
 ASSIGNMENTS = sorted((BOOK / "assignments").glob("*.yml"))
 STEMS = sorted(p.stem for p in (BOOK / "chapters").glob("*.md"))  # 01-overview, ...
 SLUGS = [stem.split("-", 1)[1] for stem in STEMS]
-BASE = "https://books.example.org/homs-massacre/"
+BASE = SITE
 MEDIA = {"a4": (595, 842), "letter": (612, 792)}
 PAPERS = ("a4", "letter")
 

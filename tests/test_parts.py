@@ -17,6 +17,9 @@ from classbook import render
 from classbook.render import numbering, pdfua
 from classbook.render.service import RenderService
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 SECTIONS = 24
 
 

@@ -17,6 +17,9 @@ from classbook import render
 from classbook.outputs import PAPER_SIZES
 from classbook.render import pdfua, worker
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 #: The folders of a build that hold the PDFs we publish.
 PUBLISHED = ("pdf", "handouts", "packets")
 

@@ -20,6 +20,9 @@ from pypdf import PdfReader
 
 from classbook import dates, reproducible
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 EPOCH = 1700000000
 #: Sphinx's bookkeeping for incremental builds: not part of what is published.
 SKIPPED = {".buildinfo", ".buildinfo.bak", ".lock"}

@@ -35,6 +35,9 @@ from classbook.publish import workarea
 from classbook.render.fetcher import make_fetcher
 from classbook.render.service import RenderService
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 CORPUS = Path(__file__).parent / "corpus"
 EPOCH = "1700000000"
 

@@ -24,6 +24,9 @@ import classbook
 from classbook.builders import printcss
 from classbook.ext import words
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 ARABIC = ROOTS / "test-arabic"
 PARAGRAPHS = [
     "تقع مدينة حمص في وسط سوريا على ضفاف نهر العاصي، وهي من أكبر مدن البلاد.",

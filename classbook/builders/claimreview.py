@@ -48,6 +48,7 @@ def reviews(app: Sphinx, docname: str) -> list[dict[str, Any]]:
             {
                 "@context": "https://schema.org",
                 "@type": "ClaimReview",
+                # Without a known address, the note's anchor on this very page.
                 "url": f"{page}#{note['label']}",
                 "claimReviewed": claim.claim,
                 "reviewBody": " ".join(claim.record.split()),

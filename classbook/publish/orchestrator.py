@@ -98,6 +98,8 @@ class Build:
         #: beside it a forwarder to the build's), handed to each Sphinx application.
         self.sink: RenderSink | None = None
         self.service: RenderService | None = None
+        #: The published site's address, as the first step found it ("": none known).
+        self.address: str | None = None
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -135,6 +137,8 @@ class Build:
                     tags=EDITIONS[step.edition],
                     verbosity=0,
                 )
+                # The site's address as the book's configuration resolved it (classbook.urls).
+                self.address = app.config.html_baseurl or ""
                 app.build()
                 return app.statuscode
         except Exception as error:
@@ -343,6 +347,12 @@ def build(
     if not quiet:
         changed = ", ".join(published) or "nothing (every output was up to date)"
         cli.say(f"{job.progress.summary()}; published {changed} in {seconds:.1f} s")
+        if job.address == "":
+            cli.say(
+                "no address of the published site is known, so no QR code or web address "
+                "is printed and no sitemap is made: set html_baseurl in conf.py, or build in "
+                "GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
+            )
     return 0
 
 

@@ -19,6 +19,8 @@ from classbook.cli import report, say
 from classbook.sources import Document, Section, SourceError, read, slugify
 
 SKELETON = Path(__file__).parent / "skeleton"
+#: Skeleton files and folders that are hidden (a leading dot) in the book.
+HIDDEN = frozenset({"ci", "github", "gitignore", "readthedocs.yaml"})
 #: Words of a heading kept in its chapter's file name.
 FILE_NAME_WORDS = 5
 
@@ -113,7 +115,10 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
     for template in SKELETON.rglob("*"):
         if template.is_file():
             name = template.relative_to(SKELETON).as_posix()
-            target = {"ci/run": ".ci/run", "gitignore": ".gitignore"}.get(name, name)
+            # Hidden in the book (.ci/, .github/, .gitignore, .readthedocs.yaml), not in the
+            # package: a wheel leaves out files whose names start with a dot.
+            top = name.split("/", 1)[0]
+            target = f".{name}" if top in HIDDEN else name
             if name.endswith(".jinja"):
                 files[target.removesuffix(".jinja")] = env.get_template(name).render(values)
             else:
