@@ -92,13 +92,14 @@ bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHA
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest
 
-lint: $(STAMP) ## Check code style with ruff
-	$(VENV)/bin/ruff check classbook tests conf.py
-	$(VENV)/bin/ruff format --check classbook tests conf.py
+lint: $(STAMP) ## Check code style with ruff and types with mypy
+	$(VENV)/bin/ruff check classbook tests tools conf.py
+	$(VENV)/bin/ruff format --check classbook tests tools conf.py
+	$(VENV)/bin/mypy classbook
 
 format: $(STAMP) ## Reformat code with ruff
-	$(VENV)/bin/ruff format classbook tests conf.py
-	$(VENV)/bin/ruff check --fix classbook tests conf.py
+	$(VENV)/bin/ruff format classbook tests tools conf.py
+	$(VENV)/bin/ruff check --fix classbook tests tools conf.py
 
 clean: ## Remove _build/ (keeps .venv)
 	rm -rf $(BUILD)

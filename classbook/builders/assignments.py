@@ -35,8 +35,8 @@ def catalogue(builder: StandaloneHTMLBuilder) -> list[Chapter]:
     labels: dict[str, list[str]] = {}
     std = env.get_domain("std")
     for label, (docname, _labelid, sectname) in std.labels.items():  # type: ignore[attr-defined]
-        title = env.titles.get(docname)
-        if title is not None and sectname == title.astext():
+        heading = env.titles.get(docname)
+        if heading is not None and sectname == heading.astext():
             labels.setdefault(docname, []).append(label)
     result = []
     for number, docname in enumerate(chapters(builder), start=1):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -107,7 +108,7 @@ class EditorNote(SphinxDirective):
     """
 
     has_content = True
-    option_spec: ClassVar[dict] = {  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "claim": directives.unchanged_required,
         "label": directives.unchanged,
     }
