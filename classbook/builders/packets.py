@@ -169,6 +169,7 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
             if isinstance(lst, (nodes.enumerated_list, nodes.bullet_list))
             for item in lst.children
         ]
+        # create_translator is typed NodeVisitor; this builder's is an HTML translator.
         body = "".join(visitor.fragment)  # type: ignore[attr-defined]
         return _Part(chapter, body, chapter_words(self, docname), items)
 

@@ -76,7 +76,7 @@ class PrintMixin(_PrintBase):
         self.rendering = own_service(self._app)
         if self.rendering.own:
             # A build that ends without build-finished (Ctrl-C) stops it when the builder
-            # goes.
+            # goes. (An own sink is a RenderService, which has close(); a RenderSink has not.)
             weakref.finalize(self, self.rendering.sink.close)  # type: ignore[attr-defined]
 
     def print_stylesheets(self) -> list[Path]:

@@ -49,7 +49,7 @@ class _Lines:
     """What our loaders add to PyYAML's: the keys given twice."""
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)  # type: ignore[call-arg]
+        super().__init__(stream)  # type: ignore[call-arg]  # the next class is a yaml loader
         #: (key, line) of each key given a second time in one mapping, in file order.
         self.duplicates: list[tuple[str, int]] = []
 
@@ -62,6 +62,7 @@ class LineLoader(_Lines, yaml.SafeLoader):
 _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A base chosen at run time (getattr above), which mypy cannot take as a class.
 class FastLineLoader(_Lines, _C_SAFE_LOADER):  # type: ignore[misc, valid-type]
     """LineLoader on libyaml's parser (about five times faster). A file it cannot parse is
     parsed again by LineLoader, whose messages are the ones a writer is shown."""

@@ -56,6 +56,7 @@ class Assignment(Strict):
     @field_validator("chapters", mode="before")
     @classmethod
     def _find(cls, value: Any, info: ValidationInfo) -> list[Chapter]:
+        # ValidationInfo.context may be None to mypy; validate() always passes a dict.
         book: Sequence[Chapter] = info.context["book"]  # type: ignore[index]
         choices = _choices(book)
         if value is None:
