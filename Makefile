@@ -98,13 +98,14 @@ test-fast: $(STAMP) ## The tests that build no whole book (under two minutes): t
 docs: $(STAMP) ## The documentation site (docs/) -> _build/docs/ (warnings are errors)
 	$(PY) -m sphinx -b html -nW --keep-going -q docs $(BUILD)/docs
 
-lint: $(STAMP) ## Check code style with ruff
-	$(VENV)/bin/ruff check classbook tests conf.py
-	$(VENV)/bin/ruff format --check classbook tests conf.py
+lint: $(STAMP) ## Check code style with ruff and types with mypy
+	$(VENV)/bin/ruff check classbook tests tools conf.py
+	$(VENV)/bin/ruff format --check classbook tests tools conf.py
+	$(VENV)/bin/mypy classbook
 
 format: $(STAMP) ## Reformat code with ruff
-	$(VENV)/bin/ruff format classbook tests conf.py
-	$(VENV)/bin/ruff check --fix classbook tests conf.py
+	$(VENV)/bin/ruff format classbook tests tools conf.py
+	$(VENV)/bin/ruff check --fix classbook tests tools conf.py
 
 clean: ## Remove _build/ (keeps .venv)
 	rm -rf $(BUILD)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from classbook.gate import MAX_FILE_BYTES, MAX_TEXT_BYTES
 from classbook.outputs import PAPER_SIZES
@@ -34,7 +34,7 @@ class Setting:
     default: Any
     type: type
     help: str
-    rebuild: str = "env"
+    rebuild: Literal["", "env", "html"] = "env"  # those of Sphinx's kinds the table uses
     choices: tuple[str, ...] = ()
     check: Callable[[Any, Config], str | None] | None = None
 

@@ -35,6 +35,7 @@ def collect_pages(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
     if not _is_site(app):
         return []
     builder = app.builder
+    # The site's builder ("html") is Sphinx's HTML builder; app.builder is typed Builder.
     book = catalogue(builder)  # type: ignore[arg-type]
     pages = []
     for assignment in read_all(app.srcdir, app.config, book):
@@ -43,6 +44,7 @@ def collect_pages(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
                 "number": c.number,
                 "title": c.title,
                 "docname": c.docname,
+                # The HTML builder, as above.
                 "minutes": reading_minutes(chapter_words(builder, c.docname)),  # type: ignore[arg-type]
             }
             for c in assignment.chapters
@@ -79,6 +81,7 @@ def publish_packets(app: Sphinx, exception: Exception | None) -> None:
     """Copy the packets the assignment pages link to into the site's downloads."""
     if exception is not None or not _is_site(app):
         return
+    # The site's builder ("html") is Sphinx's HTML builder; app.builder is typed Builder.
     book = catalogue(app.builder)  # type: ignore[arg-type]
     valid = read_all(app.srcdir, app.config, book, report=False)  # reported while collecting
     names = sorted({a.packet_name(p) for a in valid for p in a.papers})

@@ -33,10 +33,10 @@ def catalogue(builder: StandaloneHTMLBuilder) -> list[Chapter]:
     """The book's chapters in reading order, numbered as their handouts are."""
     env = builder.env
     labels: dict[str, list[str]] = {}
-    std = env.get_domain("std")
-    for label, (docname, _labelid, sectname) in std.labels.items():  # type: ignore[attr-defined]
-        title = env.titles.get(docname)
-        if title is not None and sectname == title.astext():
+    std = env.domains.standard_domain
+    for label, (docname, _labelid, sectname) in std.labels.items():
+        heading = env.titles.get(docname)
+        if heading is not None and sectname == heading.astext():
             labels.setdefault(docname, []).append(label)
     result = []
     for number, docname in enumerate(chapters(builder), start=1):

@@ -122,11 +122,11 @@ class BookPdfBuilder(PrintMixin, SingleFileHTMLBuilder):
         addctx: dict[str, Any],
         templatename: str = "page.html",
         *,
-        outfilename: str | None = None,
+        outfilename: Path | None = None,
         event_arg: Any = None,
     ) -> None:
         if self._part is not None and pagename == self.config.root_doc:
-            outfilename = str(self.part_html(self._part.number))
+            outfilename = self.part_html(self._part.number)
         super().handle_page(
             pagename, addctx, templatename, outfilename=outfilename, event_arg=event_arg
         )

@@ -119,6 +119,7 @@ def add_page_context(
         )
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):
+            # Handouts (above) are an HTML builder; app.builder is typed Builder.
             setattr(app.builder, cache_key, content_note(app.builder))  # type: ignore[arg-type]
         facts["content_note"] = getattr(app.builder, cache_key)
     context["classbook"] = facts

@@ -54,7 +54,7 @@ def _draw_latin(path: Path, title: str, subtitle: str, footer: str) -> None:
     dpi = 200
     width, height = COVER_SIZE[0] / dpi, COVER_SIZE[1] / dpi
     fig = Figure(figsize=(width, height), dpi=dpi, facecolor=PAPER)
-    FigureCanvasAgg(fig)  # a renderer to measure text with
+    canvas = FigureCanvasAgg(fig)  # a renderer to measure text with
     serif = FontProperties(fname=FONTS / "NotoSerif-Bold.ttf")
     sans = FontProperties(fname=FONTS / "NotoSans-Regular.ttf")
 
@@ -64,7 +64,7 @@ def _draw_latin(path: Path, title: str, subtitle: str, footer: str) -> None:
     heading = fig.text(left, top, lines, font=serif, size=40, color=INK, va="top", linespacing=1.1)
     if subtitle:
         # Measure the title as drawn and set the subtitle a line's gap below it.
-        extent = heading.get_window_extent(renderer=fig.canvas.get_renderer())
+        extent = heading.get_window_extent(renderer=canvas.get_renderer())
         below = extent.y0 / COVER_SIZE[1] - 0.035
         lines = "\n".join(textwrap.wrap(subtitle, 34))
         fig.text(left, below, lines, font=sans, size=15, color=MUTED, va="top", linespacing=1.25)

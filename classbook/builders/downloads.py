@@ -50,6 +50,8 @@ def book_downloads(app: Sphinx) -> list[Download]:
 
 def chapter_downloads(app: Sphinx) -> dict[str, list[Download]]:
     """Each chapter's handouts, by document name."""
+    # Both callers run under HTML builders (html-page-context; the site's build-finished):
+    # app.builder is typed Builder.
     return {
         doc: [
             Download(

@@ -159,16 +159,17 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
         self.dlpath = relative_uri(f"{WORKDIR}/x.html", "_downloads")
         self.current_docname = docname
         visitor = self.create_translator(doctree, self)
-        doctree.walkabout(visitor)  # type: ignore[arg-type]
+        doctree.walkabout(visitor)
         items = [
             # docutils' deepcopy: copy.deepcopy would follow .parent and copy the whole
             # document for every item (most of the packets' time).
-            "".join(self.render_partial(child.deepcopy())["fragment"] for child in item)
+            "".join(self.render_partial(child.deepcopy())["fragment"] for child in item.children)
             for question in questions
             for lst in question.children
             if isinstance(lst, (nodes.enumerated_list, nodes.bullet_list))
             for item in lst.children
         ]
+        # create_translator is typed NodeVisitor; this builder's is an HTML translator.
         body = "".join(visitor.fragment)  # type: ignore[attr-defined]
         return _Part(chapter, body, chapter_words(self, docname), items)
 
@@ -198,7 +199,7 @@ class PacketBuilder(PrintMixin, StandaloneHTMLBuilder):
     ) -> Path:
         parts = [self.part(c) for c in assignment.chapters]
         url = web_url(self.config, f"{WEB_FOLDER}/{assignment.slug}")
-        reading = [
+        reading: list[dict[str, Any]] = [
             {
                 "number": p.chapter.number,
                 "title": p.chapter.title,

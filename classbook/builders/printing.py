@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.errors import SphinxError
@@ -47,7 +47,15 @@ def _reading_order(builder: StandaloneHTMLBuilder) -> list[str]:
     return seen
 
 
-class PrintMixin:
+if TYPE_CHECKING:
+    # To mypy the mixin is the HTML builder it is mixed into (its config, outdir, env and
+    # the methods the mixin overrides are that builder's); at run time it is a plain class.
+    _PrintBase = StandaloneHTMLBuilder
+else:
+    _PrintBase = object
+
+
+class PrintMixin(_PrintBase):
     """What the print builders share: the lean print theme and the WeasyPrint stage."""
 
     # As Sphinx's EPUB builder does: no search index, permalinks or sources in print.
@@ -57,30 +65,23 @@ class PrintMixin:
     embedded = True
     allow_sharp_as_current_path = False
 
-    config: Any
-    outdir: Path
-    env: Any
-    events: Any
-
     def get_theme_config(self) -> tuple[str, dict[str, Any]]:
         return self.config.classbook_print_theme, {}
 
-    _app: Any
-    name: str
     #: The render service this builder submits to (builders/rendering.py).
     rendering: Rendering
 
     def init(self) -> None:
-        super().init()  # type: ignore[misc]
+        super().init()
         self.rendering = own_service(self._app)
         if self.rendering.own:
             # A build that ends without build-finished (Ctrl-C) stops it when the builder
-            # goes.
+            # goes. (An own sink is a RenderService, which has close(); a RenderSink has not.)
             weakref.finalize(self, self.rendering.sink.close)  # type: ignore[attr-defined]
 
     def print_stylesheets(self) -> list[Path]:
         theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"
-        return [theme, *printcss.print_stylesheets(self)]  # type: ignore[arg-type]
+        return [theme, *printcss.print_stylesheets(self)]
 
     def print_job(self, html: Path, pdf: Path, paper: str) -> render.Job:
         """A render job with this builder's stylesheets, sandbox and progress label (the

@@ -138,7 +138,8 @@ def _prefix_ids(
             return prefix + value
         return value
 
-    node["ids"] = [fix(i) for i in node.get("ids", [])]
+    ids: list[str] = node.get("ids", [])
+    node["ids"] = [fix(i) for i in ids]
     if "refid" in node:
         node["refid"] = fix(node["refid"])
     if "backrefs" in node:
@@ -207,7 +208,7 @@ class PrintFootnotes(SphinxPostTransform):
     the note must stand where it is called, not in a list at the end of the chapter.
     """
 
-    builders = ("bookpdf", "handouts")
+    builders: tuple[str, ...] = ("bookpdf", "handouts")
     default_priority = 950
 
     def run(self, **kwargs: Any) -> None:

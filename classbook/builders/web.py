@@ -64,7 +64,7 @@ def unshare_sitemap_queue(app: Sphinx) -> None:
     shared = getattr(app, "sitemap_links", None)
     if shared is None or app.parallel > 1:
         return
-    app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]
+    app.sitemap_links = queue.Queue()  # type: ignore[attr-defined]  # sphinx-sitemap's
     manager = getattr(shared, "_manager", None)
     if manager is not None:
         manager.shutdown()
@@ -107,6 +107,7 @@ def mark_direction(app: Sphinx) -> None:
     # The web theme writes <html lang> itself, with no dir and no hook for one; the print
     # layout and the EPUB builder write dir on their own root elements.
     if direction(app.config.language) == "rtl" and builder.name in {"html", "dirhtml"}:
+        # The HTML builders named have templates (getattr's default is for the others).
         templates.render = with_direction(templates.render)  # type: ignore[union-attr]
 
 

@@ -31,7 +31,8 @@ def block_class(docname: str, number: int) -> str:
 
 def number_blocks(app: Sphinx, doctree: nodes.document) -> None:
     """Number the text blocks of a document as it is read (the same for every builder)."""
-    for number, node in enumerate(doctree.findall(lambda n: isinstance(n, BLOCKS)), start=1):
+    blocks = (node for node in doctree.findall(nodes.Element) if isinstance(node, BLOCKS))
+    for number, node in enumerate(blocks, start=1):
         node["classbook_block"] = number
 
 

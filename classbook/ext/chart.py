@@ -7,12 +7,13 @@ import io
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from classbook.ext.events import Event, clusters, format_date, years
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.typing import RcKeyType
 
 #: Days of margin either side of the events in each panel, and a panel's narrowest span.
 PAD_DAYS, MIN_DAYS = 12, 40
@@ -22,7 +23,15 @@ WIDTH, ROW, TOP, BOTTOM = 6.6, 0.27, 0.42, 0.68
 FONT_SIZE = 8.5
 
 
-_STYLE = {
+class _Marker(TypedDict):
+    """How the chart marks an event of one kind (Line2D's keyword arguments)."""
+
+    marker: str
+    markersize: float
+    markerfacecolor: str
+
+
+_STYLE: dict[str, _Marker] = {
     "day": {"marker": "o", "markersize": 6.5, "markerfacecolor": "black"},
     "span": {"marker": "s", "markersize": 6, "markerfacecolor": "black"},
     "approximate": {"marker": "D", "markersize": 6, "markerfacecolor": "white"},
@@ -57,7 +66,7 @@ def render_svg(events: Sequence[Event]) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    style = {
+    style: dict[RcKeyType, Any] = {
         "svg.hashsalt": "classbook-timeline",
         "svg.id": "classbook-timeline",
         "svg.fonttype": "path",
@@ -218,7 +227,12 @@ def _panel(
 
 def _break_marks(ax: Axes, *, left: bool, right: bool) -> None:
     """The // marks on the time axis where a panel's years are cut out."""
-    mark = {"marker": [(-1, -1.6), (1, 1.6)], "markersize": 8, "markeredgewidth": 0.9}
+    # Any, as plot's **kwargs are: to mypy, a dict of objects could also fill ``scalex``.
+    mark: dict[str, Any] = {
+        "marker": [(-1, -1.6), (1, 1.6)],
+        "markersize": 8,
+        "markeredgewidth": 0.9,
+    }
     for x, wanted in ((0, left), (1, right)):
         if wanted:
             ax.plot(

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 def known_keys(env: BuildEnvironment) -> tuple[Any, list[str]]:
     """The BibTeX entries sphinxcontrib-bibtex read, and the names of its .bib files."""
+    # The cite domain is sphinxcontrib-bibtex's, which holds bibdata; typed Domain here.
     bibdata = env.domains["cite"].bibdata  # type: ignore[attr-defined]
     return bibdata.data.entries, [Path(name).name for name in bibdata.bibfiles]
 
@@ -53,6 +54,7 @@ def load(env: BuildEnvironment, path: Path) -> yamldata.DataFile:
 def note_dependencies(directive: SphinxDirective, path: Path) -> None:
     """Re-read the page when its data file or a BibTeX file changes."""
     directive.env.note_dependency(str(path))
+    # sphinxcontrib-bibtex's cite domain, as in known_keys.
     for bibfile in directive.env.domains["cite"].bibdata.bibfiles:  # type: ignore[attr-defined]
         directive.env.note_dependency(str(bibfile))
 

@@ -44,8 +44,9 @@ def _depart_section(self: HTML5Translator, node: nodes.Element) -> None:
 
 def _visit_editor_note(self: HTML5Translator, node: editor_note) -> None:
     # An aside with role "note": screen readers announce it apart from the source's prose.
-    label = gettext("Editor's note")
-    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": label}))
+    # Any, as starttag's **attributes are: to mypy, a dict of str could also fill ``empty``.
+    attributes: dict[str, Any] = {"aria-label": gettext("Editor's note")}
+    self.body.append(self.starttag(node, "aside", role="note", **attributes))
 
 
 def _depart_aside(self: HTML5Translator, node: nodes.Element) -> None:
@@ -66,7 +67,8 @@ class TranslateDirectiveWords(SphinxTransform):
         if is_english(self.config.language):
             return
         editorial_nodes = (editorial, editor_note)
-        for block in self.document.findall(lambda node: isinstance(node, editorial_nodes)):
+        elements = self.document.findall(nodes.Element)
+        for block in (node for node in elements if isinstance(node, editorial_nodes)):
             if "title" in block:
                 block["title"] = gettext(block["title"])
             for text in list(block.findall(nodes.Text)):
@@ -79,7 +81,9 @@ class TranslateDirectiveWords(SphinxTransform):
 def register(app: Sphinx) -> None:
     """Register the nodes with HTML visitors; other formats render just their children."""
     plain = (_pass, _pass)
-    others = {"latex": plain, "text": plain, "man": plain, "texinfo": plain}
+    # Visitor pairs by format. Any: to mypy, a dict spread into add_node could fill its
+    # ``override`` flag as well as its **kwargs.
+    others: dict[str, Any] = {"latex": plain, "text": plain, "man": plain, "texinfo": plain}
     app.add_node(source_text, html=(_visit_source_text, _depart_div), **others)
     app.add_node(editorial, html=(_visit_editorial, _depart_section), **others)
     app.add_node(editor_note, html=(_visit_editor_note, _depart_aside), **others)

@@ -60,7 +60,7 @@ class ClaimsRegister(SphinxDirective):
     """Render the claims register as a table; the data are checked once all docs are read."""
 
     has_content = False
-    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "file": directives.unchanged_required,
         "caption": directives.unchanged,
     }
@@ -140,10 +140,10 @@ _CLAIMS: dict[tuple[Any, ...], list[schemas.Claim]] = {}
 def read_claims(env: BuildEnvironment, path: Path) -> list[schemas.Claim]:
     """The well-formed entries of a claims file (the whole-book check reports the others);
     read once per version of the file (callers must not change the list)."""
-    key = yamldata.identity(path)
-    if key is None:  # unreadable: yamldata reports it; nothing to remember
+    version = yamldata.identity(path)
+    if version is None:  # unreadable: yamldata reports it; nothing to remember
         return _valid_claims(env, path)
-    key = (*key, env.srcdir)
+    key = (*version, env.srcdir)
     if key not in _CLAIMS:
         _CLAIMS[key] = _valid_claims(env, path)
     return _CLAIMS[key]

@@ -25,6 +25,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from classbook.ext.chart import render_svg
 from classbook.ext.datafiles import (
+    Cell,
     call_role,
     data_path,
     known_keys,
@@ -47,7 +48,7 @@ class Timeline(SphinxDirective):
     """The timeline chart with a caption and alt text, then the same events as a table."""
 
     has_content = False
-    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "file": directives.unchanged_required,
         "caption": directives.unchanged,
         "alt": directives.unchanged,
@@ -82,7 +83,7 @@ class Timeline(SphinxDirective):
         figure["classes"].append("timeline-figure")
         self.set_source_info(figure)
         self.set_source_info(image)
-        rows = [
+        rows: list[list[Cell]] = [
             [
                 format_date(event),
                 [

@@ -69,8 +69,13 @@ class Aside:
     def __init__(self, target: Callable[..., None], args: tuple[Any, ...], name: str) -> None:
         self.name = name
         others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-        method = "fork" if all(getattr(t, "fork_safe", False) for t in others) else "spawn"
-        context = multiprocessing.get_context(method)
+        fork_safe = all(getattr(t, "fork_safe", False) for t in others)
+        # Each method named as it is: get_context(str) is typed as a context with no Process.
+        context = (
+            multiprocessing.get_context("fork")
+            if fork_safe
+            else multiprocessing.get_context("spawn")
+        )
         self._receiver, self.channel = context.Pipe(duplex=False)
         # Not a daemon: an extension may start processes of its own (sphinx-sitemap does).
         self.process = context.Process(target=target, args=(self.channel, *args))

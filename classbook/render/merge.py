@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from pikepdf import Array, Dictionary, Name, Object, String
 
 from classbook.render.jobs import XREF, Layout
 from classbook.render.numbering import Plan, number_tree, xref
+
+# pikepdf's stubs type what attribute access, get() and copy_foreign() give as Object (at run
+# time a Dictionary or an Array here): the functions that take or return such values say
+# Object, and parent-tree values are Any.
 
 
 def merge(parts: Sequence[Path], layouts: Sequence[Layout], target: Path) -> list[str]:
@@ -30,7 +34,8 @@ def merge(parts: Sequence[Path], layouts: Sequence[Layout], target: Path) -> lis
         document = _document_element(tree)
         entries = list(number_tree(tree.ParentTree))
         next_key = int(tree.get("/ParentTreeNextKey", _next_key(entries)))
-        role_map = Dictionary(tree.get("/RoleMap", Dictionary()))
+        # pikepdf copies a Dictionary given to Dictionary(); its stubs accept only a Mapping.
+        role_map = Dictionary(tree.get("/RoleMap", Dictionary()))  # type: ignore[arg-type]
         for path in parts[1:]:
             with pikepdf.open(io.BytesIO(path.read_bytes())) as part:
                 next_key = _append(book, part, document, entries, base=next_key, role_map=role_map)
@@ -57,7 +62,7 @@ def merge(parts: Sequence[Path], layouts: Sequence[Layout], target: Path) -> lis
 # -- Pages and the structure tree ---------------------------------------------------------------
 
 
-def _document_element(tree: Dictionary) -> Dictionary:
+def _document_element(tree: Object) -> Object:
     kids = tree.K
     element = kids[0] if isinstance(kids, Array) else kids
     if not isinstance(kids, Array):
@@ -74,7 +79,7 @@ def _next_key(entries: list[tuple[int, Any]]) -> int:
 def _append(
     book: pikepdf.Pdf,
     part: pikepdf.Pdf,
-    document: Dictionary,
+    document: Object,
     entries: list[tuple[int, Any]],
     *,
     base: int,
@@ -105,7 +110,7 @@ def _append(
     return base + int(tree.get("/ParentTreeNextKey", _next_key(part_entries)))
 
 
-def _copy(book: pikepdf.Pdf, part: pikepdf.Pdf, items: list[Any]) -> Array:
+def _copy(book: pikepdf.Pdf, part: pikepdf.Pdf, items: list[Any]) -> Object:
     """``items`` of ``part``, copied into ``book`` (direct objects and the indirect ones
     they reach; qpdf copies indirect objects only, hence the array that holds them)."""
     return book.copy_foreign(part.make_indirect(Array(items)))

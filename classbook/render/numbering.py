@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Operator, String
+from pikepdf import Array, Dictionary, Name, Object, Operator, String
 
 from classbook.render import streams
 from classbook.render.jobs import DIGITS, XREF, Layout, Numbers
+
+# pikepdf's stubs type what attribute access, get() and iteration give as Object (at run time
+# a Dictionary, an Array, or a plain int for a number): functions that take such values take
+# Object, and parent-tree values and parsed operands are Any.
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def number(
         part.save(target, deterministic_id=True, compress_streams=True)
 
 
-def number_tree(node: Dictionary) -> Iterator[tuple[int, Any]]:
+def number_tree(node: Object) -> Iterator[tuple[int, Any]]:
     if "/Nums" in node:
         nums = node.Nums
         for index in range(0, len(nums), 2):
@@ -72,7 +76,7 @@ def number_tree(node: Dictionary) -> Iterator[tuple[int, Any]]:
         yield from number_tree(kid)
 
 
-def xref(annotation: Dictionary) -> str | None:
+def xref(annotation: Object) -> str | None:
     """The anchor a link between parts names, or None for any other annotation."""
     action = annotation.get("/A")
     if action is None or action.get("/S") != Name.URI:
@@ -92,7 +96,7 @@ class _Font:
     widths: dict[bytes, float]
 
     @classmethod
-    def read(cls, font: Dictionary, digits: str) -> _Font | None:
+    def read(cls, font: Object, digits: str) -> _Font | None:
         cmap = font.get("/ToUnicode")
         if cmap is None:
             return None
@@ -108,8 +112,8 @@ class _Font:
         while index < len(spec):
             first = int(spec[index])
             if isinstance(spec[index + 1], Array):
-                for offset, width in enumerate(spec[index + 1]):
-                    widths[(first + offset).to_bytes(2, "big")] = float(width)
+                for offset, advance in enumerate(spec[index + 1]):
+                    widths[(first + offset).to_bytes(2, "big")] = float(advance)
                 index += 2
             else:
                 last, width = int(spec[index + 1]), float(spec[index + 2])
@@ -165,7 +169,7 @@ class _Fonts:
         self.digits = digits
         self.found: dict[tuple[int, int], _Font | None] = {}
 
-    def get(self, resource: Dictionary | None) -> _Font | None:
+    def get(self, resource: Object | None) -> _Font | None:
         if resource is None:
             return None
         if resource.objgen not in self.found:
@@ -180,7 +184,7 @@ class _Page:
         self,
         numbers: Numbers,
         fonts: _Fonts,
-        resources: Dictionary,
+        resources: Object,
         by_mcid: dict[int, tuple[int, int]],
     ) -> None:
         self.numbers = numbers
@@ -357,8 +361,8 @@ def _link_targets(mcids: Any, targets: dict[tuple[int, int], int]) -> dict[int, 
                 ),
                 None,
             )
-        if memo[link.objgen] is not None:
-            found[mcid] = (link.objgen[0], memo[link.objgen])
+        if (target := memo[link.objgen]) is not None:
+            found[mcid] = (link.objgen[0], target)
     return found
 
 

@@ -112,7 +112,7 @@ def _keep_digits() -> None:
                 font.widths.setdefault(glyph, width)
         return original(pdf, fonts, compress, subset, options)
 
-    build.classbook = True  # type: ignore[attr-defined]
+    build.classbook = True  # type: ignore[attr-defined]  # a mark: patch once
     weasyprint.pdf.build_fonts_dictionary = build
 
 
