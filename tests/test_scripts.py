@@ -40,7 +40,10 @@ def arabic(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The Arabic fixture book, every output built once."""
     src = tmp_path_factory.mktemp("arabic-src") / "arabic"
     shutil.copytree(ARABIC, src)
-    return build_all(src, src, tmp_path_factory.mktemp("arabic"))
+    # Published as GitHub Pages, as the workflow builds it: the handouts then print a link.
+    return build_all(
+        src, src, tmp_path_factory.mktemp("arabic"), environ={"GITHUB_REPOSITORY": "owner/arabic"}
+    )
 
 
 def root_attrs(markup: str) -> dict[str, str]:

@@ -6,6 +6,10 @@ import argparse
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,8 +51,11 @@ def _copy(files: Sequence[Path], target: Path) -> None:
         os.utime(target / path.name, (_epoch(), _epoch()))
 
 
-def dist(*, build_dir: Path = Path("_build"), dist_dir: Path = Path("dist")) -> list[Path]:
-    """Gather the published outputs into ``dist_dir`` (replaced as a whole)."""
+def dist(
+    *, build_dir: Path = Path("_build"), dist_dir: Path = Path("dist"), pipeline: Path | None = None
+) -> list[Path]:
+    """Gather the published outputs into ``dist_dir`` (replaced as a whole); with
+    ``pipeline`` (a checkout of classbook), its wheel and sdist too, in ``pipeline/``."""
     ensure_source_date_epoch(Path("."))
     with build_lock(build_dir):
         required = {
@@ -89,13 +96,37 @@ def dist(*, build_dir: Path = Path("_build"), dist_dir: Path = Path("dist")) -> 
             for path in _published_files(packets):
                 relative = path.relative_to(packets)
                 _copy([path], (staging / "packets" / relative).parent)
+        if pipeline is not None:
+            distributions(pipeline, staging / "pipeline")
         (staging / "SHA256SUMS").write_text(sha256sums(staging), encoding="utf-8")
         swap(staging, dist_dir)
     return _published_files(dist_dir)
 
 
+def distributions(checkout: Path, folder: Path) -> None:
+    """The pipeline's wheel and sdist (``python -m build``, in an environment of its own with
+    the pinned build backend), the same bytes for the same checkout and date: the wheel
+    dates its entries from ``SOURCE_DATE_EPOCH``; the sdist is packed again to do so."""
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(folder), str(checkout)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = done.stderr.strip().splitlines()[-1:] or done.stdout.strip().splitlines()[-1:]
+        raise PublishError(f"python -m build could not build the pipeline: {' '.join(last)}")
+    for sdist in folder.glob("*.tar.gz"):
+        with tempfile.TemporaryDirectory() as unpacked:
+            with tarfile.open(sdist) as archive:
+                archive.extractall(unpacked, filter="data")
+            root = Path(unpacked)
+            files = [(p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file()]
+            reproducible.write_tar_gz(files, sdist, _epoch())
+
+
 def _run_dist(args: argparse.Namespace) -> int:
-    files = dist(build_dir=args.build_dir, dist_dir=args.dist_dir)
+    files = dist(build_dir=args.build_dir, dist_dir=args.dist_dir, pipeline=args.pipeline)
     say(f"wrote {len(files)} files to {args.dist_dir}/ (checksums in SHA256SUMS)")
     return 0
 
@@ -110,4 +141,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--build-dir", type=Path, default=Path("_build"), help="default: _build")
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"), help="default: dist")
+    parser.add_argument(
+        "--pipeline", type=Path, help="a classbook checkout: add its wheel and sdist, pipeline/"
+    )
     parser.set_defaults(run=guarded(_run_dist))
