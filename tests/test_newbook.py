@@ -116,7 +116,7 @@ def test_a_text_without_headings_is_one_chapter(tmp_path: Path) -> None:
     done = new_book(source, tmp_path / "book", "--title", "A Letter")
     assert done.returncode == 0, done.stderr
     [(meta, body)] = chapters(tmp_path / "book")
-    assert meta == {"source_heading": ""}
+    assert meta == {"source_heading": "", "source_section": 1}
     assert body.lstrip().startswith("# A Letter\n")
     assert "Dear reader, this is a letter.\n\nIt has two paragraphs." in body
 
@@ -129,9 +129,9 @@ def test_a_text_of_headings_only_makes_chapters_without_text(tmp_path: Path) -> 
     found = chapters(tmp_path / "book")
     # No heading has text under it, so none is a group label: each is a chapter.
     assert [meta for meta, _ in found] == [
-        {"source_heading": "First Part"},
-        {"source_heading": "Second Part"},
-        {"source_heading": "Third Part: Notes and Ends"},
+        {"source_heading": "First Part", "source_section": 1},
+        {"source_heading": "Second Part", "source_section": 2},
+        {"source_heading": "Third Part: Notes and Ends", "source_section": 3},
     ]
     assert not any("source-text" in body for _, body in found)
 

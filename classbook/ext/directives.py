@@ -42,16 +42,47 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
+def _lines(lines: list[str], node: nodes.Element, preformatted: bool) -> list[str]:
+    """Verse (a line block per stanza) or a preformatted block (as written, one literal
+    block) into ``node``; the text of each, lines joined by newlines, as its units."""
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if preformatted:
+        text = "\n".join(line.rstrip() for line in lines)
+        node += nodes.literal_block(text, text)
+        return [text]
+    units: list[str] = []
+    stanza: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            stanza.append(line.strip())
+        elif stanza:
+            node += nodes.line_block("", *(nodes.line(text, text) for text in stanza))
+            units.append("\n".join(stanza))
+            stanza = []
+    return units
+
+
 class SourceText(SphinxDirective):
     """The source document's own paragraphs, verbatim; checked against it at build time."""
 
     has_content = True
+    #: How a plain-text source's lines are printed: joined into paragraphs (the default),
+    #: kept line for line (verse, lists), or kept as written in a fixed-width font.
+    option_spec: ClassVar[dict] = {  # type: ignore[misc]
+        "layout": lambda value: directives.choice(value, ("paragraphs", "lines", "preformatted"))
+    }
 
     def run(self) -> list[Node]:
         node = cb_nodes.source_text()
         node["classes"].append("source-text")
         self.set_source_info(node)
-        if is_plain_text(self.config.classbook_source_document):
+        layout = self.options.get("layout", "paragraphs")
+        if is_plain_text(self.config.classbook_source_document) and layout != "paragraphs":
+            units = _lines(list(self.content), node, preformatted=layout == "preformatted")
+        elif is_plain_text(self.config.classbook_source_document):
             # Plain paragraphs: a plain-text source must not gain markup.
             units = _paragraphs(list(self.content))
             for paragraph in units:

@@ -31,6 +31,12 @@ class Block:
     line: int
     level: int = 0
     units: tuple[str, ...] = ()  # a sub-heading's: its own text
+    #: How a plain-text block is printed: "paragraphs" (lines joined), "lines" (each line
+    #: kept: verse, lists) or "preformatted" (kept as written, monospace: diagrams, tables).
+    layout: str = "paragraphs"
+    #: "source" (the document's text, in a source-text block) or "note" (new-book's own
+    #: words for the reader of the draft, outside it: an image left out, say).
+    kind: str = "source"
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class Section:
     line: int
     group: str | None = None
     blocks: tuple[Block, ...] = field(default=())
+    #: The printed title of a section without a heading of its own (back matter such as a
+    #: Project Gutenberg licence); our words, not the source's.
+    title: str = ""
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -67,6 +76,14 @@ class Guess:
 
 
 @dataclass(frozen=True)
+class Note:
+    """One line of new-book's report: where in the document, and what was decided or found."""
+
+    place: str  # "12" (a line), "paragraph 7 ('First words…')" (Word), or "" (the whole)
+    message: str
+
+
+@dataclass(frozen=True)
 class Document:
     """A source document read into sections, with what it says of itself."""
 
@@ -78,6 +95,10 @@ class Document:
     guesses: tuple[Guess, ...] = ()
     #: Images the document carries (Word), by the relative path its Markdown uses.
     media: dict[str, bytes] = field(default_factory=dict)
+    #: What new-book must tell its user: one line each (a decision, a problem).
+    notes: tuple[Note, ...] = ()
+    #: More of what the document says of itself (subtitle, date, abstract): conf.py values.
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def slugify(text: str, fallback: str = "book") -> str:

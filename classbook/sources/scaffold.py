@@ -17,6 +17,7 @@ import jinja2
 import classbook
 from classbook.publish import report, say
 from classbook.sources import Document, Section, SourceError, read, slugify
+from classbook.sources.text import escape
 
 SKELETON = Path(__file__).parent / "skeleton"
 #: Words of a heading kept in its chapter's file name.
@@ -42,43 +43,61 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def chapter_markdown(section: Section, title: str, media_prefix: str) -> str:
-    """A chapter that mirrors ``section``: front matter, heading, the text in source blocks."""
-    lines = ["---", f"source_heading: {_quote(section.heading)}"]
+def chapter_markdown(section: Section, title: str, media_prefix: str, number: int) -> str:
+    """A chapter that mirrors ``section`` (the ``number``-th of the document): front matter,
+    heading, the text in source blocks."""
+    lines = ["---", f"source_heading: {_quote(section.heading)}", f"source_section: {number}"]
     if section.group:
         lines.append(f"source_group: {_quote(section.group)}")
     lines += ["---", "", f"# {title}", "", *_body(section, media_prefix)]
     return "\n".join(lines)
 
 
+def _directive(body: str, layout: str) -> list[str]:
+    """A source-text block holding ``body``; a layout other than paragraphs as an option
+    (in YAML form when the text itself starts like an option line)."""
+    fence = _fence(body)
+    options: list[str] = []
+    if layout != "paragraphs" or body.startswith((":", "---")):
+        yaml_form = body.startswith(":")
+        options = ["---", f"layout: {layout}", "---"] if yaml_form else [f":layout: {layout}"]
+    return [f"{fence}{{source-text}}", *options, body, fence, ""]
+
+
 def _body(section: Section, media_prefix: str) -> list[str]:
-    """The section's sub-headings as headings, its text in ``source-text`` blocks."""
+    """The section's sub-headings as headings, its text in ``source-text`` blocks, new-book's
+    notes between them."""
     lines = []
+    depth = 1  # the chapter's own heading; a sub-heading is at most one level deeper
     for block in section.blocks:
         if block.level:
-            lines += [block.markdown, ""]
+            depth = min(block.level, depth + 1)
+            lines += ["#" * depth + block.markdown.lstrip("#"), ""]
             continue
         body = block.markdown.replace("](media/", f"]({media_prefix}media/")
-        fence = _fence(body)
-        lines += [f"{fence}{{source-text}}", body, fence, ""]
+        if block.kind == "note":
+            lines += [body, ""]
+        else:
+            lines += _directive(body, block.layout)
     return lines
 
 
-def _chapters(document: Document, title: str) -> list[tuple[str, Section, str]]:
-    """(file stem, section, printed title) of each chapter, in source order."""
-    named = [s for s in document.sections if s.heading]
-    if not named:  # no headings at all: the whole text is one chapter
-        return [(f"01-{slugify(title)}", document.sections[0], title)]
-    width = max(2, len(str(len(named))))
-    return [
-        (
-            f"{number:0{width}d}-"
-            + slugify(" ".join(section.heading.split()[:FILE_NAME_WORDS]), "chapter"),
-            section,
-            section.heading,
-        )
-        for number, section in enumerate(named, start=1)
-    ]
+def _chapters(document: Document, title: str) -> list[tuple[str, Section, str, int]]:
+    """(file stem, section, printed title, position in the document) of each chapter."""
+    sections = list(enumerate(document.sections, start=1))
+    if len(sections) == 1:  # one section (no headings at all): the whole text is a chapter
+        return [(f"01-{slugify(title)}", sections[0][1], sections[0][1].heading or title, 1)]
+    if not sections[0][1].heading:
+        sections = sections[1:]  # the opening: the book's front page
+    width = max(2, len(str(len(sections))))
+    text = document.format == "text"
+    chapters = []
+    for number, (position, section) in enumerate(sections, start=1):
+        name = section.heading or section.title or title
+        printed = escape(section.heading) if text and section.heading else name
+        stem = slugify(" ".join(name.split()[:FILE_NAME_WORDS]), "chapter")
+        chapters.append((f"{number:0{width}d}-{stem}", section, printed, position))
+    return chapters
 
 
 def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
@@ -124,20 +143,20 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
         files[f"book/{name}"] = data
 
     chapters = _chapters(document, title)
-    opening = next((s for s in document.sections if not s.heading), None)
+    opening = document.sections[0]
     index = []
-    if opening is not None and chapters[0][1] is not opening:
-        index += ["---", 'source_heading: ""', "---", "", f"# {title}", ""]
+    if chapters[0][3] != 1:
+        index += ["---", 'source_heading: ""', "source_section: 1", "---", "", f"# {title}", ""]
         index += _body(opening, "")
     else:
         index += [f"# {title}", ""]
     depth = 2 if any(b.level for s in document.sections for b in s.blocks) else 1
     index += [":::{toctree}", f":maxdepth: {depth}", ""]
-    index += [f"chapters/{stem}" for stem, _, _ in chapters]
+    index += [f"chapters/{stem}" for stem, _, _, _ in chapters]
     index += [":::", ""]
     files["book/index.md"] = "\n".join(index)
-    for stem, section, heading in chapters:
-        files[f"book/chapters/{stem}.md"] = chapter_markdown(section, heading, "../")
+    for stem, section, heading, position in chapters:
+        files[f"book/chapters/{stem}.md"] = chapter_markdown(section, heading, "../", position)
     return files
 
 
@@ -180,6 +199,12 @@ def new_book_command(args: argparse.Namespace) -> int:
         return 1
     for guess in document.guesses:
         report(f"{args.source}:{guess.line}: {guess.decision}: {guess.text[:60]!r}")
+    for note in document.notes:
+        report(
+            f"{args.source}:{note.place}: {note.message}"
+            if note.place
+            else f"{args.source}: {note.message}"
+        )
     chapters = sum(1 for s in document.sections if s.heading) or 1
     report(f"wrote {args.dest}: {chapters} chapter(s) from {document.format} source {args.source}")
     report(f"next: cd {args.dest} && make book && make test")
