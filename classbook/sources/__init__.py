@@ -7,6 +7,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from classbook import gate
 
@@ -34,9 +35,13 @@ class Block:
     #: How a plain-text block is printed: "paragraphs" (lines joined), "lines" (each line
     #: kept: verse, lists) or "preformatted" (kept as written, monospace: diagrams, tables).
     layout: str = "paragraphs"
-    #: "source" (the document's text, in a source-text block) or "note" (new-book's own
-    #: words for the reader of the draft, outside it: an image left out, say).
+    #: "source" (the document's text, in a source-text block); outside it: "note"
+    #: (new-book's own words for the reader of the draft: an image left out), "rule" (a
+    #: thematic break), "teacher" (kept for the teacher edition only), "definitions" (the
+    #: link definitions the section's text uses).
     kind: str = "source"
+    #: Labels written above a sub-heading, for links to it from anywhere in the book.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Section:
     #: The printed title of a section without a heading of its own (back matter such as a
     #: Project Gutenberg licence); our words, not the source's.
     title: str = ""
+    #: The heading as Markdown (emphasis, code kept), and labels written above it.
+    markdown: str = ""
+    targets: tuple[str, ...] = ()
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -99,6 +107,8 @@ class Document:
     notes: tuple[Note, ...] = ()
     #: More of what the document says of itself (subtitle, date, abstract): conf.py values.
     metadata: dict[str, str] = field(default_factory=dict)
+    #: The images its chapters show or left out (markdown.Image), for new-book to copy.
+    images: tuple[Any, ...] = ()
 
 
 def slugify(text: str, fallback: str = "book") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ import jinja2
 
 import classbook
 from classbook.publish import report, say
-from classbook.sources import Document, Section, SourceError, read, slugify
+from classbook.sources import Block, Document, Section, SourceError, read, slugify
 from classbook.sources.text import escape
 
 SKELETON = Path(__file__).parent / "skeleton"
@@ -49,7 +50,8 @@ def chapter_markdown(section: Section, title: str, media_prefix: str, number: in
     lines = ["---", f"source_heading: {_quote(section.heading)}", f"source_section: {number}"]
     if section.group:
         lines.append(f"source_group: {_quote(section.group)}")
-    lines += ["---", "", f"# {title}", "", *_body(section, media_prefix)]
+    lines += ["---", "", *[f"({target})=" for target in section.targets], f"# {title}", ""]
+    lines += _body(section, media_prefix)
     return "\n".join(lines)
 
 
@@ -64,21 +66,41 @@ def _directive(body: str, layout: str) -> list[str]:
     return [f"{fence}{{source-text}}", *options, body, fence, ""]
 
 
+def _block(block: Block, media_prefix: str) -> list[str]:
+    body = re.sub(r"\]\((<?)media/", rf"](\1{media_prefix}media/", block.markdown)
+    if block.kind in {"note", "definitions"}:
+        return [body, ""]
+    if block.kind == "teacher":  # kept out of the student edition, and of its source text
+        fence = _fence(body)
+        return [f"{fence}{{teacher-only}}", body, fence, ""]
+    return _directive(body, block.layout)
+
+
 def _body(section: Section, media_prefix: str) -> list[str]:
     """The section's sub-headings as headings, its text in ``source-text`` blocks, new-book's
-    notes between them."""
-    lines = []
+    notes and the document's rules between them."""
+    items: list[tuple[str, list[str]]] = []
     depth = 1  # the chapter's own heading; a sub-heading is at most one level deeper
     for block in section.blocks:
         if block.level:
             depth = min(block.level, depth + 1)
-            lines += ["#" * depth + block.markdown.lstrip("#"), ""]
-            continue
-        body = block.markdown.replace("](media/", f"]({media_prefix}media/")
-        if block.kind == "note":
-            lines += [body, ""]
+            labels = [f"({target})=" for target in block.targets]
+            items.append(("heading", [*labels, "#" * depth + block.markdown.lstrip("#"), ""]))
+        elif block.kind == "rule":
+            items.append(("rule", ["---", ""]))
         else:
-            lines += _directive(body, block.layout)
+            items.append((block.kind, _block(block, media_prefix)))
+    lines: list[str] = []
+    for index, (kind, text) in enumerate(items):
+        # A rule stands between two blocks of a section, never first, last or doubled
+        # (docutils refuses a transition anywhere else).
+        before = next((k for k, _ in reversed(items[:index]) if k != "rule"), "heading")
+        after = next((k for k, _ in items[index + 1 :]), "heading")
+        if kind != "rule" or (
+            before not in {"heading", "definitions"}
+            and after not in {"heading", "rule", "definitions"}
+        ):
+            lines += text
     return lines
 
 
@@ -95,6 +117,7 @@ def _chapters(document: Document, title: str) -> list[tuple[str, Section, str, i
     for number, (position, section) in enumerate(sections, start=1):
         name = section.heading or section.title or title
         printed = escape(section.heading) if text and section.heading else name
+        printed = section.markdown or printed
         stem = slugify(" ".join(name.split()[:FILE_NAME_WORDS]), "chapter")
         chapters.append((f"{number:0{width}d}-{stem}", section, printed, position))
     return chapters
@@ -141,6 +164,9 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
     files["book/assignments/.gitkeep"] = ""
     for name, data in document.media.items():
         files[f"book/{name}"] = data
+    for image in document.images:  # a Markdown document's images, from its folder
+        if image.path is not None and image.written:
+            files[f"book/{image.written}"] = image.path.read_bytes()
 
     chapters = _chapters(document, title)
     opening = document.sections[0]
@@ -186,7 +212,7 @@ def new_book(source: Path, dest: Path, options: dict[str, str]) -> Document:
 
 
 def new_book_command(args: argparse.Namespace) -> int:
-    """Make the book and say which lines' roles were guessed."""
+    """Make the book; one line per decision or problem, then a summary."""
     options = {
         key: value
         for key in ("title", "author", "language", "license", "slug", "url")
@@ -197,18 +223,48 @@ def new_book_command(args: argparse.Namespace) -> int:
     except (SourceError, OSError) as error:
         say(f"{error}")
         return 1
+    except Exception as error:  # a reader's own fault: one line, not a traceback
+        if os.environ.get("CLASSBOOK_DEBUG"):
+            raise
+        say(
+            f"{args.source}: new-book failed on this document ({type(error).__name__}: "
+            f"{error}); nothing was written. This is the pipeline's fault: please report it "
+            "with the document (CLASSBOOK_DEBUG=1 shows the details)"
+        )
+        return 1
     for guess in document.guesses:
         report(f"{args.source}:{guess.line}: {guess.decision}: {guess.text[:60]!r}")
     for note in document.notes:
-        report(
-            f"{args.source}:{note.place}: {note.message}"
-            if note.place
-            else f"{args.source}: {note.message}"
-        )
-    chapters = sum(1 for s in document.sections if s.heading) or 1
+        place = f":{note.place}" if note.place else ""
+        report(f"{args.source}{place}: {note.message}")
+    missing_alt = _images_without_alt(args.dest)
+    for line in missing_alt:
+        report(line)
+    chapters = len(list((args.dest / "book" / "chapters").glob("*.md")))
     report(f"wrote {args.dest}: {chapters} chapter(s) from {document.format} source {args.source}")
-    report(f"next: cd {args.dest} && make book && make test")
+    if missing_alt:
+        report(
+            f"next: write what each of the {len(missing_alt)} image(s) above shows between its "
+            "[ ] (make draft shows the book meanwhile; make book refuses an image without alt "
+            "text), then make book && make test"
+        )
+    else:
+        report(f"next: cd {args.dest} && make book && make test")
     return 0
+
+
+def _images_without_alt(project: Path) -> list[str]:
+    """One line per image the chapters show without alt text, with its file and line."""
+    found = []
+    book = project / "book"
+    for page in sorted([book / "index.md", *(book / "chapters").glob("*.md")]):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+            for image in re.findall(r"!\[\]\(<?([^)>\s]+)", line):
+                found.append(
+                    f"{page.relative_to(project)}:{number}: image {image} has no alt text: say "
+                    f"what it shows, as in ![A map of the city]({image})"
+                )
+    return found
 
 
 def add_commands(commands: Any) -> None:
