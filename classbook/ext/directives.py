@@ -58,6 +58,12 @@ def _break_lines(node: nodes.Element) -> None:
         block = nodes.line_block("", *(nodes.line("", "", *line) for line in lines))
         block.source, block.line = paragraph.source, paragraph.line
         paragraph.replace_self(block)
+    # A break inside emphasis or a link: a newline there (the words are kept, the break not).
+    for raw in list(node.findall(nodes.raw)):
+        if _is_hard_break(raw):
+            raw.replace_self(nodes.Text("\n"))
+        elif raw.astext() == "\\\\\n" and "latex" in raw.get("format", ""):
+            raw.parent.remove(raw)
 
 
 def is_plain_text(source_document: str) -> bool:

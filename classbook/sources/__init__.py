@@ -13,11 +13,15 @@ from classbook import gate
 
 
 class SourceError(ValueError):
-    """A source document that cannot be read as a book, with the file and line to fix."""
+    """A source document that cannot be read as a book, with the file and the place to fix:
+    a line, or for a Word file a paragraph (``place``: "paragraph 12 ('First words…')")."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path | str, message: str, line: int | None = None, place: str = ""
+    ) -> None:
         self.path, self.line = Path(path), line
-        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+        where = f":{line}" if line else f": {place}" if place else ""
+        super().__init__(f"{path}{where}: {message}")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ MARKDOWN_DIRECTIVES = frozenset(
 #: Directives whose last paragraph, when it starts with a dash, is an attribution.
 QUOTES = frozenset({"epigraph", "highlights", "pull-quote"})
 #: Directives whose content is not prose (code, math, an image): no text units.
-VERBATIM_DIRECTIVES = frozenset({"code-block", "code", "sourcecode", "math", "image"})
+VERBATIM_DIRECTIVES = frozenset({"code-block", "code", "sourcecode", "math", "image", "eval-rst"})
 #: Roles every book knows, and how much of their text a reader sees.
 TEXT_ROLES = frozenset(
     {"sup", "sub", "superscript", "subscript", "kbd", "math", "code", "literal", "samp"}
@@ -119,6 +119,8 @@ def units(markdown: str, references: dict[str, Any] | None = None) -> tuple[str,
             name, content = _directive(token.info.strip(), token.content)
             if token.type == "colon_fence" and not token.info.strip().startswith("{"):
                 name = "container"  # a fenced div: MyST makes a container of its Markdown
+            if name == "eval-rst":
+                found.extend(rst_units(content))
             if name in MARKDOWN_DIRECTIVES:
                 inner = list(units(content, references))
                 if name == "figure":  # its first paragraph is the caption
@@ -127,6 +129,48 @@ def units(markdown: str, references: dict[str, Any] | None = None) -> tuple[str,
                     inner = inner[:-1]  # "-- Author": the quotation's attribution
                 found.extend(inner)
     return tuple(found)
+
+
+def rst_problem(text: str) -> str:
+    """Why docutils cannot read a block of reStructuredText cleanly ("" when it can)."""
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    doctree = publish_doctree(
+        text,
+        settings_overrides={"report_level": 5, "halt_level": 5, "file_insertion_enabled": False},
+    )
+    for message in doctree.findall(nodes.system_message):
+        if message.get("level", 0) >= 2:
+            return message.astext().split("\n", 1)[0]
+    return ""
+
+
+def rst_units(text: str) -> list[str]:
+    """The paragraphs of a reStructuredText block (an eval-rst grid table), read by docutils
+    as the build reads them."""
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    doctree = publish_doctree(
+        text,
+        settings_overrides={"report_level": 5, "halt_level": 5, "file_insertion_enabled": False},
+    )
+    skipped = (nodes.footnote_reference, nodes.citation_reference, nodes.raw, nodes.system_message)
+
+    def words(node: nodes.Node) -> str:
+        if isinstance(node, nodes.Text):
+            return node.astext()
+        if isinstance(node, skipped):
+            return ""
+        return "".join(words(child) for child in node.children)
+
+    return [
+        text
+        for paragraph in doctree.findall(nodes.paragraph)
+        if not isinstance(paragraph.parent, nodes.system_message)
+        and (text := words(paragraph).strip())
+    ]
 
 
 # -- Reading the document ------------------------------------------------------------------
@@ -585,6 +629,8 @@ def _rewrite(context: _Context, tokens: list[Token], start: int) -> _Piece:
         return _Piece("---", line, "rule")
     if token.type == "colon_fence" and token.info.strip() in {"instructor", "{instructor}"}:
         return _Piece(_directive("", token.content)[1].strip("\n"), line, "teacher")
+    if token.type == "colon_fence" and token.info.strip() == "classbook-note":  # the Word reader's
+        return _Piece(f":::{{note}}\n{token.content.strip()}\n:::", line, "note")
     targets: list[str] = []
     if token.type == "html_block":
         text, targets = _html(context, text, line, block=True, table=False)
@@ -849,6 +895,8 @@ def _section(
     blocks: list[Block] = []
     run: list[_Piece] = []
     placed: set[str] = set()
+    # A note cited in a heading is defined in the text that follows it.
+    cited = list(heading.footnotes) if heading else []
 
     def flush() -> None:
         if not run:
@@ -857,10 +905,11 @@ def _section(
         for piece in run:
             labels = [f"({label})=" for label in _labels(context, piece.targets)]
             parts.append("\n".join([*labels, piece.markdown]))
-            for label in piece.footnotes:
+            for label in [*cited, *piece.footnotes]:
                 if label not in placed and label in footnotes:
                     placed.add(label)
                     parts.append(footnotes[label].markdown)
+        cited.clear()
         markdown = "\n\n".join(p for p in parts if p.strip())
         blocks.append(Block(markdown, run[0].line, 0, units(markdown, context.references)))
         for piece in run:
@@ -871,6 +920,7 @@ def _section(
     for piece in group[1:] if heading else group:
         if piece.kind == "heading":
             flush()
+            cited.extend(piece.footnotes)
             targets = _labels(context, piece.targets)
             blocks.append(
                 Block(
@@ -881,7 +931,7 @@ def _section(
                     targets=targets,
                 )
             )
-        elif piece.kind in {"rule", "teacher"}:
+        elif piece.kind in {"rule", "teacher", "note"}:
             flush()
             blocks.append(Block(piece.markdown, piece.line, kind=piece.kind))
         elif piece.kind == "source" and piece.markdown.strip():

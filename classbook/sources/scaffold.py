@@ -10,15 +10,19 @@ import re
 import shutil
 import tempfile
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jinja2
 
 import classbook
 from classbook.publish import report, say
 from classbook.sources import Block, Document, Section, SourceError, read, slugify
+from classbook.sources.markdown import units
 from classbook.sources.text import escape
+from classbook.sources.units import LEFT_OUT, compare, document_units, fold
 
 SKELETON = Path(__file__).parent / "skeleton"
 #: Words of a heading kept in its chapter's file name.
@@ -68,6 +72,7 @@ def _directive(body: str, layout: str) -> list[str]:
 
 def _block(block: Block, media_prefix: str) -> list[str]:
     body = re.sub(r"\]\((<?)media/", rf"](\1{media_prefix}media/", block.markdown)
+    body = re.sub(r"(image:: )media/", rf"\1{media_prefix}media/", body)  # a grid table's
     if block.kind in {"note", "definitions"}:
         return [body, ""]
     if block.kind == "teacher":  # kept out of the student edition, and of its source text
@@ -107,20 +112,24 @@ def _body(section: Section, media_prefix: str) -> list[str]:
 def _chapters(document: Document, title: str) -> list[tuple[str, Section, str, int]]:
     """(file stem, section, printed title, position in the document) of each chapter."""
     sections = list(enumerate(document.sections, start=1))
-    if len(sections) == 1:  # one section (no headings at all): the whole text is a chapter
-        return [(f"01-{slugify(title)}", sections[0][1], sections[0][1].heading or title, 1)]
-    if not sections[0][1].heading:
+    if len(sections) > 1 and not sections[0][1].heading:
         sections = sections[1:]  # the opening: the book's front page
     width = max(2, len(str(len(sections))))
-    text = document.format == "text"
     chapters = []
     for number, (position, section) in enumerate(sections, start=1):
         name = section.heading or section.title or title
-        printed = escape(section.heading) if text and section.heading else name
-        printed = section.markdown or printed
+        printed = section.markdown or (escape(section.heading) if section.heading else name)
         stem = slugify(" ".join(name.split()[:FILE_NAME_WORDS]), "chapter")
         chapters.append((f"{number:0{width}d}-{stem}", section, printed, position))
     return chapters
+
+
+def _description(abstract: str, limit: int = 300) -> str:
+    text = " ".join(abstract.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(". ", 1)[0]
+    return cut + ("." if len(cut) < limit else "…")
 
 
 def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
@@ -132,6 +141,9 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
     source_file = f"{slug}{document.path.suffix.lower()}"
     values: dict[str, Any] = {
         "title": title,
+        "subtitle": document.metadata.get("subtitle", ""),
+        # The abstract, or its first sentences: the description search engines show.
+        "description": _description(document.metadata.get("abstract", "")),
         "author": author,
         "copyright": f"{year}, {author}",
         "language": options.get("language") or "en",
@@ -237,6 +249,8 @@ def new_book_command(args: argparse.Namespace) -> int:
     for note in document.notes:
         place = f":{note.place}" if note.place else ""
         report(f"{args.source}{place}: {note.message}")
+    for line in _fidelity(args.source, document):
+        report(line)
     missing_alt = _images_without_alt(args.dest)
     for line in missing_alt:
         report(line)
@@ -251,6 +265,51 @@ def new_book_command(args: argparse.Namespace) -> int:
     else:
         report(f"next: cd {args.dest} && make book && make test")
     return 0
+
+
+def written_text(document: Document) -> str:
+    """Everything the book's chapters hold of the document: each block's words and its
+    Markdown as written (code, terms), headings, notes for the teacher."""
+    parts = [document.title, document.author]
+    for section in document.sections:
+        parts.append(section.heading)
+        for block in section.blocks:
+            parts += [*block.units, block.markdown]
+            if block.kind == "teacher":
+                parts += units(block.markdown)
+    return "\n".join(parts)
+
+
+#: How many missing or altered units the report names one by one.
+NAMED_LOSSES = 30
+
+
+def _fidelity(source: Path, document: Document) -> list[str]:
+    """The document's own units (read without the converter) the book does not hold: those
+    left out on purpose grouped by kind, the others one by one; then the count."""
+    try:
+        found = document_units(source)
+    except (OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError) as error:
+        return [f"{source}: its text units could not be counted ({error})"]
+    findings = compare(found, written_text(document))
+    lines = []
+    for kind, why in LEFT_OUT.items():
+        left = [f.unit for f in findings if f.status == "left out" and f.unit.kind == kind]
+        if left:
+            lines.append(f"{source}: {len(left)} {why} (first: {left[0].place})")
+    lost = [f for f in findings if f.status != "left out"]
+    for finding in lost[:NAMED_LOSSES]:
+        unit = finding.unit
+        text = fold(unit.text)[:60]
+        lines.append(f"{source}: {unit.place}: {unit.kind} {finding.status} in the book: {text!r}")
+    if len(lost) > NAMED_LOSSES:
+        lines.append(f"{source}: … and {len(lost) - NAMED_LOSSES} more missing or altered")
+    kept = len(found) - len(findings)
+    lines.append(
+        f"{source}: {kept} of {len(found)} text units of the document are in the book as "
+        f"written; {len(findings) - len(lost)} left out on purpose; {len(lost)} missing or altered"
+    )
+    return lines
 
 
 def _images_without_alt(project: Path) -> list[str]:
