@@ -218,9 +218,10 @@ class _Context:
     heading_names: dict[int, list[str]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # the labels the document defines, (x)=
     dead: set[str] = field(default_factory=set)  # references that must become their text
+    rewritten: int = 0  # links to the document's own headings, made cross-references
 
     def note(self, line: int, message: str) -> None:
-        self.notes.append(Note(str(line), message))
+        self.notes.append(Note(str(line) if line > 0 else "", message))
 
 
 def _outside_code(text: str, change: Any, *, mask: bool = False, roles: bool = False) -> str:
@@ -333,6 +334,7 @@ def _link_target(context: _Context, destination: str, line: int) -> str | None:
         fragment = unquote(destination[1:])
         if fragment in context.anchors:
             context.labels.add(context.anchors[fragment])
+            context.rewritten += 1
             return f"#{context.anchors[fragment]}"
         context.note(
             line,
@@ -493,6 +495,12 @@ def _images(
         found.why = _image_place(context, found)
         if not found.why:
             return f"![{alt}](<{found.written}>{title})"
+        what = "download it if its licence allows, " if found.why.startswith("on the web") else ""
+        context.note(
+            at,
+            f"image {destination[:60]} left out ({found.why}): {what}put it in book/media/ and "
+            "show it where the chapter's note says",
+        )
         described = html_escape(alt) or "an image without alt text"
         left_out.append(f"{described} ({html_escape(destination)}, {found.why})")
         return ""
@@ -849,6 +857,12 @@ def parse_markdown(
 
 
 def _report(context: _Context) -> None:
+    if context.rewritten:
+        context.note(
+            context.first_line - 1,
+            f"{context.rewritten} link(s) to the document's own headings or anchors written as "
+            "cross-references to labels new-book wrote",
+        )
     for name, count in sorted(
         context.converted.items(), key=lambda item: context.first_seen[item[0]]
     ):

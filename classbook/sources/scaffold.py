@@ -256,6 +256,7 @@ def new_book_command(args: argparse.Namespace) -> int:
         report(line)
     chapters = len(list((args.dest / "book" / "chapters").glob("*.md")))
     report(f"wrote {args.dest}: {chapters} chapter(s) from {document.format} source {args.source}")
+    report(f"summary: {_summary(document, chapters, len(missing_alt))}")
     if missing_alt:
         report(
             f"next: write what each of the {len(missing_alt)} image(s) above shows between its "
@@ -310,6 +311,41 @@ def _fidelity(source: Path, document: Document) -> list[str]:
         f"written; {len(findings) - len(lost)} left out on purpose; {len(lost)} missing or altered"
     )
     return lines
+
+
+#: What the summary counts: report lines that start so (or match), and how it names them.
+SUMMARY = (
+    (r"comment by ", "comment(s) kept for the teacher edition only"),
+    (r"tracked (insertion|deletion)", "tracked change(s) accepted"),
+    (r"image .* left out", "image(s) left out (see the notes in the chapters)"),
+    (r"link to .* kept as text", "link(s) kept as their text"),
+    (r"role \{", "role(s) of another setup kept as their text"),
+    (r"directive \{", "kind(s) of directive written as notes"),
+)
+
+
+def _summary(document: Document, chapters: int, without_alt: int) -> str:
+    """One line: what new-book did and found, counted."""
+    messages = [note.message for note in document.notes]
+    parts = [f"{chapters} chapter(s)"]
+    for pattern, name in SUMMARY:
+        if count := sum(bool(re.match(pattern, message)) for message in messages):
+            parts.append(f"{count} {name}")
+    converted = sum(
+        int(m.group(1))
+        for message in messages
+        if (m := re.match(r"raw HTML <\w+> ×(\d+)", message))
+    )
+    if converted:
+        parts.append(f"{converted} raw HTML element(s) converted")
+    rewritten = next(
+        (m.group(1) for x in messages if (m := re.match(r"(\d+) link\(s\) to the", x))), ""
+    )
+    if rewritten:
+        parts.append(f"{rewritten} link(s) made cross-references")
+    if without_alt:
+        parts.append(f"{without_alt} image(s) without alt text")
+    return "; ".join(parts)
 
 
 def _images_without_alt(project: Path) -> list[str]:
