@@ -39,6 +39,8 @@ MARKDOWN_DIRECTIVES = frozenset(
 QUOTES = frozenset({"epigraph", "highlights", "pull-quote"})
 #: Directives whose content is not prose (code, math, an image): no text units.
 VERBATIM_DIRECTIVES = frozenset({"code-block", "code", "sourcecode", "math", "image", "eval-rst"})
+#: Directives whose argument names a code block's language.
+CODE_DIRECTIVES = frozenset({"code-block", "code", "sourcecode"})
 #: Roles every book knows, and how much of their text a reader sees.
 TEXT_ROLES = frozenset(
     {"sup", "sub", "superscript", "subscript", "kbd", "math", "code", "literal", "samp"}
@@ -660,8 +662,69 @@ def _rewrite(context: _Context, tokens: list[Token], start: int) -> _Piece:
     return _finish(context, _Piece(text, line, targets=targets))
 
 
+def _code_fences(context: _Context, text: str, offset: int = 0) -> list[tuple[int, Token]]:
+    """Each code fence of ``text`` (those inside directives and divs too), with the index of
+    its opening line in ``text``."""
+    found = []
+    for token in parser().parse(text, {"references": dict(context.references)}):
+        if token.type not in {"fence", "colon_fence"} or not token.map:
+            continue
+        info = token.info.strip()
+        name, content = _directive(info, token.content)
+        start = offset + token.map[0]
+        if token.type == "fence" and (not info.startswith("{") or name in CODE_DIRECTIVES):
+            found.append((start, token))
+        elif (token.type == "colon_fence" and not info.startswith("{")) or (
+            name and name not in VERBATIM_DIRECTIVES
+        ):
+            skipped = len(token.content.split("\n")) - len(content.split("\n"))
+            found += _code_fences(context, content, start + 1 + skipped)
+    return found
+
+
+def _lexes(language: str, code: str) -> bool:
+    """Whether Pygments highlights ``code`` as ``language`` without an error (the build
+    warns otherwise, and a warning fails it)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        return False
+    lexer.add_filter("raiseonerror")
+    try:
+        for _token in lexer.get_tokens(code):
+            pass
+    except Exception:
+        return False
+    return True
+
+
+def _plain_code(context: _Context, piece: _Piece) -> None:
+    """Code in a language Pygments does not know, or cannot read, is plain text."""
+    lines = piece.markdown.split("\n")
+    for index, token in _code_fences(context, piece.markdown):
+        info = token.info.strip()
+        if info.startswith("{"):  # {code-block} python
+            language = info.split("}", 1)[1].strip().split(" ")[0] if "}" in info else ""
+        else:
+            language = info.split()[0] if info else ""
+        language = language.strip("{}.")
+        if not language or language in {"text", "none"} or _lexes(language, token.content):
+            continue
+        if index < len(lines) and language in lines[index]:
+            lines[index] = lines[index].replace(language, "text", 1)
+            context.note(
+                piece.line + index,
+                f"code in {language!r} is printed as plain text: Pygments cannot highlight it",
+            )
+    piece.markdown = "\n".join(lines)
+
+
 def _finish(context: _Context, piece: _Piece) -> _Piece:
     """Images, links and roles of a block made fit for a chapter; the footnotes it cites."""
+    _plain_code(context, piece)
     tokens = _nested(context, piece.markdown)
     sources = Counter(str(t.attrGet("src")) for t in tokens if t.type == "image")
     hrefs = Counter(str(t.attrGet("href")) for t in tokens if t.type == "link_open")
