@@ -22,7 +22,7 @@ ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE
 $(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
 export $(ARGUMENTS)
 
-.PHONY: help setup book html epub pdf handouts dist verify new-book bench test test-fast docs lint format clean
+.PHONY: help setup book html epub pdf handouts dist verify draft new-book bench corpus test test-fast docs lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +82,11 @@ dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packet
 verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output
 	$(PY) -m classbook verify --build-dir $(BUILD)
 
+# A draft reads what the build would refuse to publish (an image without alt text, say): its
+# warnings are printed, not fatal, and it is written to _build/draft/, which nothing publishes.
+draft: $(STAMP) ## A readable draft of the web site in _build/draft/ (never published)
+	$(PY) -m sphinx -b html -c . book $(BUILD)/draft -n --keep-going -q -D html_title="DRAFT: not for publishing"
+
 # -- The pipeline itself: a new book from a document, benchmarks, lint -------------------
 # The arguments reach the recipe as environment variables (ARGUMENTS above): quotes are safe.
 new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.docx DEST=../mybook
@@ -95,6 +100,9 @@ new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.d
 
 bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
 	$(PY) tools/bench.py $${CHAPTERS:+--chapters "$$CHAPTERS"}
+
+corpus: $(STAMP) ## Real documents (tests/realworld/) through new-book, the build and verify: a table
+	$(PY) tools/corpus.py
 
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest

@@ -120,7 +120,7 @@ def test_a_text_without_headings_is_one_chapter(tmp_path: Path) -> None:
     done = new_book(source, tmp_path / "book", "--title", "A Letter")
     assert done.returncode == 0, done.stderr
     [(meta, body)] = chapters(tmp_path / "book")
-    assert meta == {"source_heading": ""}
+    assert meta == {"source_heading": "", "source_section": 1}
     assert body.lstrip().startswith("# A Letter\n")
     assert "Dear reader, this is a letter.\n\nIt has two paragraphs." in body
 
@@ -133,9 +133,9 @@ def test_a_text_of_headings_only_makes_chapters_without_text(tmp_path: Path) -> 
     found = chapters(tmp_path / "book")
     # No heading has text under it, so none is a group label: each is a chapter.
     assert [meta for meta, _ in found] == [
-        {"source_heading": "First Part"},
-        {"source_heading": "Second Part"},
-        {"source_heading": "Third Part: Notes and Ends"},
+        {"source_heading": "First Part", "source_section": 1},
+        {"source_heading": "Second Part", "source_section": 2},
+        {"source_heading": "Third Part: Notes and Ends", "source_section": 3},
     ]
     assert not any("source-text" in body for _, body in found)
 
@@ -237,7 +237,11 @@ def test_a_word_document_gives_title_opening_chapters_sections_and_images(
     document = read(word_file)
     assert (document.title, document.author) == ("A Summer in Provence", "Zoë Martin")
     assert [s.heading for s in document.sections] == ["", "The Arrival", "Leaving"]
-    assert document.sections[0].paragraphs == ("These opening words come before any chapter.",)
+    # The authors open the book's front page, before the words that open the document.
+    assert document.sections[0].paragraphs == (
+        "Zoë Martin",
+        "These opening words come before any chapter.",
+    )
     arrival = document.sections[1]
     assert arrival.paragraphs[:5] == (
         "We came by the night train, with two bags.",
@@ -267,7 +271,7 @@ def test_an_odt_document_reads_like_the_word_one(word_file: Path, tmp_path: Path
         (s.heading, s.paragraphs) for s in word[1:]
     ]
     # pandoc's ODT reader knows no Title style: title and author open the book as text.
-    assert ours[0].paragraphs == ("A Summer in Provence", "Zoë Martin", *word[0].paragraphs)
+    assert ours[0].paragraphs == ("A Summer in Provence", *word[0].paragraphs)
 
 
 def test_our_source_reproduces_our_books_structure(tmp_path: Path) -> None:
@@ -341,13 +345,13 @@ def test_a_word_book_passes_its_own_tests(word_book: Path) -> None:
         "pdf/a-summer-in-provence-a4.pdf",
         "pdf/a-summer-in-provence-letter.pdf",
     ]
-    assert all(f.ok and f.total == 17 for f in findings), findings
+    assert all(f.ok and f.total == 18 for f in findings), findings
 
 
 def test_make_verify_counts_per_output(word_book: Path) -> None:
     done = run_classbook(word_book, "verify", epoch=0)
     assert done.returncode == 0, done.stderr
-    assert "pdf/a-summer-in-provence-a4.pdf: 17/17 source texts verbatim, ok" in done.stdout
+    assert "pdf/a-summer-in-provence-a4.pdf: 18/18 source texts verbatim, ok" in done.stdout
 
 
 def test_verify_names_a_paragraph_an_output_lost(word_book: Path, tmp_path: Path) -> None:

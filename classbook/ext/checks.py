@@ -41,15 +41,18 @@ def check_source_fidelity(app: Sphinx, env: BuildEnvironment) -> None:
     # A plain-text source is compared character for character; Markdown and Word sources
     # by their text (markup may be written another way), whitespace folded.
     exact = is_plain_text(app.config.classbook_source_document)
-    by_heading = {section.heading: section for section in sections}
+    by_heading: dict[str, int] = {}
+    for position, section in enumerate(sections, start=1):
+        by_heading.setdefault(section.heading, position)
     groups = {section.group for section in sections if section.group}
-    mapped: dict[str, list[str]] = {}
+    mapped: dict[int, list[str]] = {}
     source_file = app.config.classbook_source_document
 
     for docname, heading in sorted(chapter_map(env).items()):
-        mapped.setdefault(heading, []).append(docname)
-        section = by_heading.get(heading)
-        if section is None:
+        # A chapter names its section by position (source_section) when headings repeat
+        # ("CHORUS" twice); by heading alone otherwise.
+        number = _position(env.metadata[docname], heading, sections) or by_heading.get(heading)
+        if number is None:
             logger.warning(
                 "front matter 'source_heading: %s' names no heading of %s; headings: %s",
                 heading,
@@ -58,6 +61,8 @@ def check_source_fidelity(app: Sphinx, env: BuildEnvironment) -> None:
                 location=(docname, 1),
             )
             continue
+        section = sections[number - 1]
+        mapped.setdefault(number, []).append(docname)
         group = env.metadata[docname].get("source_group")
         if (group or None) != section.group:
             logger.warning(
@@ -79,17 +84,17 @@ def check_source_fidelity(app: Sphinx, env: BuildEnvironment) -> None:
         if not same:
             _report_difference(docname, line, written, section, source_file)
 
-    for heading, docnames in mapped.items():
+    for number, docnames in mapped.items():
         if len(docnames) > 1:
             logger.warning(
                 "source heading %r is mirrored by %d chapters: %s",
-                heading,
+                sections[number - 1].heading,
                 len(docnames),
                 ", ".join(docnames),
                 location=(docnames[1], 1),
             )
-    for section in sections:
-        if section.heading not in mapped:
+    for number, section in enumerate(sections, start=1):
+        if number not in mapped:
             logger.warning(
                 "%s line %d: section %r is mirrored by no chapter; add a chapter whose "
                 "front matter says 'source_heading: %s'",
@@ -98,8 +103,19 @@ def check_source_fidelity(app: Sphinx, env: BuildEnvironment) -> None:
                 section.heading,
                 section.heading,
             )
-    for group in groups - {s.group for s in sections if s.heading in mapped}:
+    for group in groups - {sections[number - 1].group for number in mapped}:
         logger.warning("%s: grouping label %r is mapped by no chapter", source_file, group)
+
+
+def _position(meta: dict, heading: str, sections: list[Section]) -> int | None:
+    """The section a chapter's ``source_section: N`` names, if it is one headed ``heading``."""
+    try:
+        number = int(meta.get("source_section", 0))
+    except (TypeError, ValueError):
+        return None
+    if 1 <= number <= len(sections) and sections[number - 1].heading == heading:
+        return number
+    return None
 
 
 def _report_difference(

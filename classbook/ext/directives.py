@@ -20,9 +20,51 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _text(paragraph: nodes.paragraph) -> str:
-    """A paragraph's text as a reader sees it (an image's alt text is not the source's)."""
-    return "".join(t.astext() for t in paragraph.findall(nodes.Text)).strip()
+#: Inside a paragraph, text that is not the source's words: a footnote's number, a
+#: citation's label, raw output, a parse error's message.
+_NOT_WORDS = (nodes.footnote_reference, nodes.citation_reference, nodes.raw, nodes.system_message)
+
+
+def _text(paragraph: nodes.Element) -> str:
+    """A paragraph's text as a reader sees it (an image's alt text, a footnote's number are
+    not the source's); MyST's hard line break (raw ``<br />``) is a newline."""
+    parts = []
+    for child in paragraph.children:
+        if _is_hard_break(child):
+            parts.append("\n")
+        elif isinstance(child, nodes.Text):
+            parts.append(child.astext())
+        elif isinstance(child, nodes.Element) and not isinstance(child, _NOT_WORDS):
+            parts.append(_text(child))
+    return "".join(parts).strip() if isinstance(paragraph, nodes.paragraph) else "".join(parts)
+
+
+def _is_hard_break(node: nodes.Node) -> bool:
+    """MyST writes a hard line break as raw ``<br />`` for HTML and ``\\`` for LaTeX."""
+    return isinstance(node, nodes.raw) and node.astext() == "<br />\n"
+
+
+def _break_lines(node: nodes.Element) -> None:
+    """Paragraphs with hard line breaks become line blocks: every output prints them line
+    for line, and no raw output is left for the safety checks to refuse."""
+    for paragraph in list(node.findall(nodes.paragraph)):
+        if not any(_is_hard_break(child) for child in paragraph.children):
+            continue
+        lines: list[list[nodes.Node]] = [[]]
+        for child in paragraph.children:
+            if _is_hard_break(child):
+                lines.append([])
+            elif not isinstance(child, nodes.raw):
+                lines[-1].append(child.deepcopy())
+        block = nodes.line_block("", *(nodes.line("", "", *line) for line in lines))
+        block.source, block.line = paragraph.source, paragraph.line
+        paragraph.replace_self(block)
+    # A break inside emphasis or a link: a newline there (the words are kept, the break not).
+    for raw in list(node.findall(nodes.raw)):
+        if _is_hard_break(raw):
+            raw.replace_self(nodes.Text("\n"))
+        elif raw.astext() == "\\\\\n" and "latex" in raw.get("format", ""):
+            raw.parent.remove(raw)
 
 
 def is_plain_text(source_document: str) -> bool:
@@ -43,16 +85,47 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
+def _lines(lines: list[str], node: nodes.Element, preformatted: bool) -> list[str]:
+    """Verse (a line block per stanza) or a preformatted block (as written, one literal
+    block) into ``node``; the text of each, lines joined by newlines, as its units."""
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if preformatted:
+        text = "\n".join(line.rstrip() for line in lines)
+        node += nodes.literal_block(text, text)
+        return [text]
+    units: list[str] = []
+    stanza: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            stanza.append(line.strip())
+        elif stanza:
+            node += nodes.line_block("", *(nodes.line(text, text) for text in stanza))
+            units.append("\n".join(stanza))
+            stanza = []
+    return units
+
+
 class SourceText(SphinxDirective):
     """The source document's own paragraphs, verbatim; checked against it at build time."""
 
     has_content = True
+    #: How a plain-text source's lines are printed: joined into paragraphs (the default),
+    #: kept line for line (verse, lists), or kept as written in a fixed-width font.
+    option_spec: ClassVar[dict] = {
+        "layout": lambda value: directives.choice(value, ("paragraphs", "lines", "preformatted"))
+    }
 
     def run(self) -> list[Node]:
         node = cb_nodes.source_text()
         node["classes"].append("source-text")
         self.set_source_info(node)
-        if is_plain_text(self.config.classbook_source_document):
+        layout = self.options.get("layout", "paragraphs")
+        if is_plain_text(self.config.classbook_source_document) and layout != "paragraphs":
+            units = _lines(list(self.content), node, preformatted=layout == "preformatted")
+        elif is_plain_text(self.config.classbook_source_document):
             # Plain paragraphs: a plain-text source must not gain markup.
             units = _paragraphs(list(self.content))
             for paragraph in units:
@@ -61,7 +134,12 @@ class SourceText(SphinxDirective):
             # A Markdown or Word source keeps its lists, emphasis, links and tables; the
             # check compares the text of each paragraph, list item and table cell.
             node += self.parse_content_to_nodes()
-            units = [text for p in node.findall(nodes.paragraph) if (text := _text(p))]
+            units = [
+                text
+                for p in node.findall(nodes.paragraph)
+                if not isinstance(p.parent, nodes.system_message) and (text := _text(p))
+            ]
+            _break_lines(node)
         store = self.env.classbook_source_texts  # type: ignore[attr-defined]  # set by ext.stores
         store.setdefault(self.env.docname, []).append((self.lineno, units))
         return [node]

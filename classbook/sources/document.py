@@ -7,14 +7,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class SourceError(ValueError):
-    """A source document that cannot be read as a book, with the file and line to fix."""
+    """A source document that cannot be read as a book, with the file and the place to fix:
+    a line, or for a Word file a paragraph (``place``: "paragraph 12 ('First words…')")."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path | str, message: str, line: int | None = None, place: str = ""
+    ) -> None:
         self.path, self.line = Path(path), line
-        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+        where = f":{line}" if line else f": {place}" if place else ""
+        super().__init__(f"{path}{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,16 @@ class Block:
     line: int
     level: int = 0
     units: tuple[str, ...] = ()  # a sub-heading's: its own text
+    #: How a plain-text block is printed: "paragraphs" (lines joined), "lines" (each line
+    #: kept: verse, lists) or "preformatted" (kept as written, monospace: diagrams, tables).
+    layout: str = "paragraphs"
+    #: "source" (the document's text, in a source-text block); outside it: "note"
+    #: (new-book's own words for the reader of the draft: an image left out), "rule" (a
+    #: thematic break), "teacher" (kept for the teacher edition only), "definitions" (the
+    #: link definitions the section's text uses).
+    kind: str = "source"
+    #: Labels written above a sub-heading, for links to it from anywhere in the book.
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,12 @@ class Section:
     line: int
     group: str | None = None
     blocks: tuple[Block, ...] = field(default=())
+    #: The printed title of a section without a heading of its own (back matter such as a
+    #: Project Gutenberg licence); our words, not the source's.
+    title: str = ""
+    #: The heading as Markdown (emphasis, code kept), and labels written above it.
+    markdown: str = ""
+    targets: tuple[str, ...] = ()
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -65,6 +86,14 @@ class Guess:
 
 
 @dataclass(frozen=True)
+class Note:
+    """One line of new-book's report: where in the document, and what was decided or found."""
+
+    place: str  # "12" (a line), "paragraph 7 ('First words…')" (Word), or "" (the whole)
+    message: str
+
+
+@dataclass(frozen=True)
 class Document:
     """A source document read into sections, with what it says of itself."""
 
@@ -76,6 +105,12 @@ class Document:
     guesses: tuple[Guess, ...] = ()
     #: Images the document carries (Word), by the relative path its Markdown uses.
     media: dict[str, bytes] = field(default_factory=dict)
+    #: What new-book must tell its user: one line each (a decision, a problem).
+    notes: tuple[Note, ...] = ()
+    #: More of what the document says of itself (subtitle, date, abstract): conf.py values.
+    metadata: dict[str, str] = field(default_factory=dict)
+    #: The images its chapters show or left out (markdown.Image), for new-book to copy.
+    images: tuple[Any, ...] = ()
 
 
 def slugify(text: str, fallback: str = "book") -> str:

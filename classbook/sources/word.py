@@ -1,107 +1,73 @@
-"""The Word reader (.docx, .odt): pandoc turns styles into Markdown, checked against its AST."""
+"""The Word reader (.docx, .odt): pandoc reads the document; notes, tables, comments, tracked
+changes and equations are carried into MyST, and what cannot be is reported."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
+import re
 import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
-from classbook.sources.document import Document, SourceError, normalise
+from classbook.sources.document import Document, Note, SourceError
 from classbook.sources.markdown import parse_markdown
+from classbook.sources.myst import rst_problem
+from classbook.sources.wordast import MEDIA, Reading, fit_blocks, front_blocks, meta_text, para
 
-#: Where a document's images go, relative to its Markdown (the book copies them there).
-MEDIA = "media"
-#: GitHub Markdown without raw HTML: images as ![alt](path), tables as pipe tables.
-WRITER = "gfm-raw_html"
-
-
-#: Inline styles whose text is the text of their content.
-_STYLED = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"}
-
-
-def _text(inlines: list[dict[str, Any]]) -> str:
-    """The plain text of pandoc inlines: what a reader sees, markup left out."""
-    parts = []
-    for item in inlines:
-        kind, content = item["t"], item.get("c")
-        if kind == "Str":
-            parts.append(content)
-        elif kind in {"Space", "SoftBreak"}:
-            parts.append(" ")
-        elif kind == "LineBreak":
-            parts.append("\n")
-        elif kind in {"Code", "Math"}:
-            parts.append(content[1])
-        elif kind in _STYLED:
-            parts.append(_text(content))
-        elif kind in {"Span", "Link"}:
-            parts.append(_text(content[1]))
-        elif kind == "Quoted":
-            quotes = (
-                ("\u2018", "\u2019") if content[0]["t"] == "SingleQuote" else ("\u201c", "\u201d")
-            )
-            parts.append(quotes[0] + _text(content[1]) + quotes[1])
-        elif kind == "Cite":
-            parts.append(_text(content[1]))
-    return "".join(parts)
-
-
-def _units(blocks: list[dict[str, Any]]) -> list[str]:  # noqa: PLR0912 - one branch a kind
-    """The text of every paragraph, list item and table cell in pandoc blocks, in order."""
-    units: list[str] = []
-    for block in blocks:
-        kind, content = block["t"], block.get("c")
-        if kind in {"Para", "Plain"}:
-            if text := _text(content).strip():
-                units.append(text)
-        elif kind in {"BulletList"}:
-            for item in content:
-                units += _units(item)
-        elif kind == "OrderedList":
-            for item in content[1]:
-                units += _units(item)
-        elif kind in {"BlockQuote"}:
-            units += _units(content)
-        elif kind in {"Div"}:
-            units += _units(content[1])
-        elif kind == "Figure":
-            units += _units(content[2]) + _units(content[1][1])
-        elif kind == "Table":
-            _attr, _caption, _specs, head, bodies, foot = content
-            rows = list(head[1])
-            for body in bodies:
-                rows += body[2] + body[3]
-            rows += foot[1]
-            for row in rows:
-                for cell in row[1]:
-                    units += _units(cell[4])
-        elif kind == "LineBlock":
-            units += [t for line in content if (t := _text(line).strip())]
-    return units
-
-
-def _sections(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    # As the Markdown reader does: split at the top heading level the document uses.
-    levels = [b["c"][0] for b in blocks if b["t"] == "Header"]
-    top = min(levels, default=1)
-    parts: list[list[dict[str, Any]]] = [[]]
-    for block in blocks:
-        if block["t"] == "Header" and block["c"][0] == top:
-            parts.append([])
-        parts[-1].append(block)
-    return parts if parts[0] else parts[1:]
+#: CommonMark with footnotes, pipe tables, definition lists and $math$; quotes as written.
+WRITER = "commonmark_x-smart"
 
 
 #: What a Word file may unpack to: a document and its pictures, not a zip bomb.
 MAX_UNPACKED = 512 * 1024 * 1024
+
+
 MAX_MEMBERS = 10_000
+
+
 #: Seconds pandoc may take for one document.
 PANDOC_TIMEOUT = 120
+
+
+def _properties(path: Path, data: bytes) -> dict[str, str]:
+    """Title and author from the file's own properties (docProps/core.xml, meta.xml)."""
+    names = {"docx": "docProps/core.xml", "odt": "meta.xml"}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read(names[path.suffix.lower().lstrip(".")]))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    found: dict[str, str] = {}
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name in {"title", "creator", "initial-creator"} and (element.text or "").strip():
+            found.setdefault(
+                "author" if "creator" in name else "title", (element.text or "").strip()
+            )
+    return found
+
+
+def _odt_descriptions(data: bytes) -> dict[str, str]:
+    """An ODT picture's description (svg:desc, else svg:title), by its file in the archive:
+    pandoc does not carry them."""
+    svg = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
+    xlink = "{http://www.w3.org/1999/xlink}href"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read("content.xml"))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    found = {}
+    for frame in root.iter("{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}frame"):
+        words = frame.findtext(f"{svg}desc") or frame.findtext(f"{svg}title") or ""
+        for image in frame.iter("{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}image"):
+            if words.strip() and image.get(xlink):
+                found[image.get(xlink, "")] = " ".join(words.split())
+    return found
 
 
 def check_archive(path: Path, data: bytes) -> None:
@@ -150,18 +116,106 @@ def pandoc(path: Path, args: list[str], folder: str, stdin: str | None = None) -
     return done.stdout
 
 
+def _grid_tables(path: Path, reading: Reading, ast: dict[str, Any], folder: str) -> None:
+    """Each complex table as a reStructuredText grid table in an eval-rst block (one pandoc
+    run each: a table's images and notes are defined at the end of its own text)."""
+    written = []
+    for number, table in enumerate(reading.tables):
+        rst = pandoc(
+            path,
+            ["-f", "json", "-t", "rst", "--wrap=none"],
+            folder,
+            stdin=json.dumps({**ast, "meta": {}, "blocks": [_marked(_unbroken(table))]}),
+        )
+        rst = rst.replace(GRID_MARK, " " * len(GRID_MARK))
+        # "Button [1]_." has a space before its note's number; "Button\\ [1]_." has none.
+        rst = re.sub(r"(?<=\S) (\[(?:\d+|#[\w-]*|\*)\]_)", r"\\ \1", rst).strip("\n")
+        if problem := rst_problem(rst):
+            raise SourceError(
+                path,
+                f"a table cannot be written in a form every output prints ({problem}); "
+                "simplify it (merged cells, several paragraphs in a cell) or remove it",
+                place=reading.table_places[number],
+            )
+        written.append(rst)
+
+    def fill(blocks: list[Any]) -> None:
+        for block in blocks:
+            if block["t"] == "RawBlock" and block["c"][1].startswith("CLASSBOOK-TABLE-"):
+                number = int(block["c"][1].rsplit("-", 1)[1])
+                block["c"][1] = f"```{{eval-rst}}\n{written[number]}\n```"
+
+    fill(ast["blocks"])
+
+
+#: A paragraph added to every cell so pandoc writes a grid table (its simple tables cannot
+#: span columns), blanked out after: the grid's borders stay where they are.
+GRID_MARK = "ZQXCLASSBOOKGRIDZQX"
+
+
+def _marked(table: dict[str, Any]) -> dict[str, Any]:
+    _attr, _caption, _specs, head, bodies, _foot = table["c"]
+    for row in head[1] + [r for body in bodies for r in body[2] + body[3]]:
+        for cell in row[1]:
+            cell[4] = [*cell[4], para([{"t": "Str", "c": GRID_MARK}])]
+    return table
+
+
+def _pad(columns: int, rows: list[Any]) -> None:
+    """Rows as wide as the table (Word lets a row end early; a grid table does not)."""
+    if any(cell[2] != 1 for row in rows for cell in row[1]):
+        return  # merged rows: pandoc counts their columns itself
+    for row in rows:
+        missing = columns - sum(cell[3] for cell in row[1])
+        row[1] += [[["", [], []], {"t": "AlignDefault"}, 1, 1, []] for _ in range(missing)]
+
+
+def _unbroken(value: Any) -> Any:
+    """A table without line breaks (a grid table's cell would make them line blocks), and
+    with a body in each of its tables (a grid table of headings alone is malformed)."""
+    if isinstance(value, list):
+        return [_unbroken(item) for item in value]
+    if isinstance(value, dict):
+        if value.get("t") == "LineBreak":
+            return {"t": "Space"}
+        if value.get("t") == "Table":
+            _attr, _caption, _specs, head, bodies, foot = value["c"]
+            # reStructuredText tables have one body and no foot: every row goes in the one
+            # body; a table of headings alone has them as its body (a grid needs one).
+            rows = [row for body in bodies for row in body[2] + body[3]] + foot[1]
+            rows = [row for row in rows if any(cell[4] for cell in row[1])]  # empty: no row
+            if not rows:
+                rows, head[1] = head[1], []
+            bodies[:] = [[["", [], []], 0, [], rows]]
+            foot[1] = []
+            _pad(len(value["c"][2]), head[1] + rows)
+        return {key: _unbroken(item) for key, item in value.items()}
+    return value
+
+
 def read(path: Path, data: bytes) -> Document:
-    """Read a Word document: Title and Author from its styles, Heading 1 = chapters."""
+    """Read a Word document: Title, Subtitle, Author, Date and Abstract from its styles (or
+    its properties), Heading 1 = chapters; comments and tracked changes reported."""
     kind = path.suffix.lower().lstrip(".")
     check_archive(path, data)
     with tempfile.TemporaryDirectory(prefix="classbook-word-") as folder:
         source = Path(folder, f"source.{kind}")
         source.write_bytes(data)
+        style = "+styles" if kind == "docx" else ""
+        media_arguments = [f"--extract-media={MEDIA}", source.name]
         ast = json.loads(
             pandoc(
-                path, ["-f", kind, "-t", "json", f"--extract-media={MEDIA}", source.name], folder
+                path,
+                ["-f", f"{kind}{style}", "--track-changes=all", "-t", "json", *media_arguments],
+                folder,
             )
         )
+        reading = Reading(path, Path(folder))
+        if kind == "odt":
+            reading.alt = _odt_descriptions(data)
+        meta = ast.get("meta", {})
+        ast["blocks"] = fit_blocks(reading, front_blocks(meta) + ast["blocks"], top=True)
+        _grid_tables(path, reading, ast, folder)
         markdown = pandoc(
             path, ["-f", "json", "-t", WRITER, "--wrap=none"], folder, stdin=json.dumps(ast)
         )
@@ -170,29 +224,36 @@ def read(path: Path, data: bytes) -> Document:
             for file in sorted(Path(folder, MEDIA).rglob("*"))
             if file.is_file()
         }
-    meta = ast.get("meta", {})
-    title = _text(meta.get("title", {}).get("c", [])) if "title" in meta else ""
-    author = _text(meta.get("author", {}).get("c", [])) if "author" in meta else ""
     document = parse_markdown(path, markdown)
-    # Text pandoc's Markdown writer would drop (a table it cannot write, say) is caught
-    # here, against the document itself, not later as a puzzling build warning.
-    expected = [_units(part) for part in _sections(ast["blocks"])]
-    written = [list(section.paragraphs) for section in document.sections]
-    for number, (ours, theirs) in enumerate(zip(written, expected, strict=False), start=1):
-        if [normalise(u) for u in ours] != [normalise(u) for u in theirs]:
-            lost = next((u for u in theirs if normalise(u) not in map(normalise, ours)), "")
-            raise SourceError(
-                path,
-                f"section {number} cannot be converted to Markdown without losing text"
-                + (f" ({lost[:60]!r})" if lost else ""),
-            )
+    properties = _properties(path, data)
+    title = meta_text(meta.get("title")) or properties.get("title", "")
+    author = meta_text(meta.get("author")) or properties.get("author", "")
+    notes = list(reading.notes)
+    if not meta_text(meta.get("author")) and author:
+        notes.append(Note("", f"author from the file's properties: {author!r}"))
+    metadata = {k: v for k in ("subtitle", "date", "abstract") if (v := meta_text(meta.get(k)))}
+    if reading.abstract and "abstract" not in metadata:
+        metadata["abstract"] = reading.abstract
     # Lines of pandoc's intermediate Markdown mean nothing to the writer of the Word file.
-    sections = tuple(
+    return Document(
+        path,
+        "word",
+        tuple(_without_lines(document.sections)),
+        title=title,
+        author=author,
+        media=media,
+        notes=tuple(notes) + tuple(n for n in document.notes if not n.place),
+        metadata=metadata,
+        images=document.images,
+    )
+
+
+def _without_lines(sections: Any) -> list[Any]:
+    import dataclasses
+
+    return [
         dataclasses.replace(
             s, line=0, blocks=tuple(dataclasses.replace(b, line=0) for b in s.blocks)
         )
-        for s in document.sections
-    )
-    return Document(
-        path, "word", sections, title=title, author=author or document.author, media=media
-    )
+        for s in sections
+    ]

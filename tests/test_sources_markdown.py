@@ -1,0 +1,175 @@
+"""The Markdown reader: chapters that pass the build's own checks untouched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sourcebook import built, chapters, check_build, new_book
+from test_newbook import png
+
+from classbook.sources import read
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def bodies(project: Path) -> list[str]:
+    return [body for _path, _meta, body in chapters(project)]
+
+
+def test_footnotes_and_link_definitions_follow_the_chapter_that_uses_them(tmp_path: Path) -> None:
+    source = write(
+        tmp_path,
+        "notes.md",
+        "# One\n\nPara one.[^1] See [the spec][spec] and [home].\n\n"
+        "# Two\n\nPara two.[^note]\n\n"
+        "[^1]: The first footnote.\n[^note]: The second footnote.\n\n"
+        "[spec]: https://example.org/spec\n[home]: https://example.org/\n",
+    )
+    document = read(source)
+    one, two = document.sections
+    # A footnote's number is not the paragraph's words; its definition is its chapter's.
+    assert one.paragraphs == ("Para one. See the spec and home.", "The first footnote.")
+    assert two.paragraphs == ("Para two.", "The second footnote.")
+    project = built(source, tmp_path / "book")
+    first, second = bodies(project)
+    assert "[^1]: The first footnote." in first and "[^note]" not in first
+    assert "[^note]: The second footnote." in second and "[^1]:" not in second
+    assert "[SPEC]: <https://example.org/spec>" in first and "[SPEC]" not in second
+
+
+def test_rules_code_with_dollars_directives_roles_and_definitions_build(tmp_path: Path) -> None:
+    source = write(
+        tmp_path,
+        "mixed.md",
+        "# Mixed\n\n---\n\nAbove.\n\n---\n\nBelow.\n\n"
+        "```\n$$ x $$\n```\n\n"
+        ":::{seealso}\nThe other chapter.\n:::\n\n"
+        "Water is H{sub}`2`O.\n\n"
+        "Term\n: Its definition.\n\n"
+        "First line\\\nsecond line.\n\n---\n",
+    )
+    [mixed] = read(source).sections
+    assert mixed.paragraphs == (
+        "Above.",
+        "Below.",
+        "The other chapter.",
+        "Water is H2O.",
+        "Its definition.",
+        "First line\nsecond line.",
+    )
+    project = built(source, tmp_path / "book")
+    [body] = bodies(project)
+    # A rule stands between blocks of text, outside them: never first or last.
+    assert body.count("\n---\n") == 1
+    assert body.index("Above.") < body.index("\n---\n") < body.index("Below.")
+
+
+def test_links_to_headings_in_other_chapters_become_cross_references(tmp_path: Path) -> None:
+    source = write(
+        tmp_path,
+        "links.md",
+        "# A\n\nSee [the summary](#summary) and [details](#the-details).\n\n"
+        "# Summary\n\nText.\n\n## The details\n\nMore.\n",
+    )
+    project = built(source, tmp_path / "book")
+    first, second = bodies(project)
+    assert "[the summary](#sec-summary)" in first and "[details](#sec-the-details)" in first
+    assert (
+        "(sec-summary)=\n# Summary" in (project / "book" / "chapters" / "02-summary.md").read_text()
+    )
+    assert "(sec-the-details)=\n## The details" in second
+
+
+def test_sibling_files_and_unknown_anchors_are_reported_and_kept_as_text(tmp_path: Path) -> None:
+    source = write(tmp_path, "sib.md", "# A\n\nSee [chapter two](ch02.md) and [gone](#nowhere).\n")
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "sib.md:3: link to 'ch02.md', a file beside the document, kept as text" in done.stdout
+    assert "sib.md:3: link to '#nowhere': no heading or anchor" in done.stdout
+    assert "See chapter two and gone." in bodies(tmp_path / "book")[0]
+    assert check_build(tmp_path / "book").returncode == 0
+
+
+def test_raw_html_with_a_markdown_form_is_converted(tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(png())
+    source = write(
+        tmp_path,
+        "html.md",
+        "# Keys\n\n<!-- a comment -->\n\n"
+        '<p align="center"><img src="logo.png" alt="The logo" width="20"></p>\n\n'
+        "Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, see note<sup>1</sup>, H<sub>2</sub>O,\n"
+        '<span class="x">plain</span> and a break<br>here. <a id="here"></a>Anchor.\n\n'
+        "<div>\n\nInside a div.\n\n</div>\n\n[Back](#here)\n",
+    )
+    project = built(source, tmp_path / "book")
+    [body] = bodies(project)
+    assert "![The logo](<../media/logo.png>)" in body
+    assert (project / "book" / "media" / "logo.png").read_bytes() == png()
+    assert "Press {kbd}`Ctrl`+{kbd}`C`, see note{sup}`1`, H{sub}`2`O," in body
+    assert "plain and a break\\\nhere." in body
+    assert "(sec-here)=\n" in body and "[Back](#sec-here)" in body
+    assert "<" not in body.replace("<../media/logo.png>", "")
+    done = new_book(source, tmp_path / "again")
+    assert "html.md:7: raw HTML <kbd> ×2 converted to {kbd}" in done.stdout
+
+
+def test_raw_html_without_one_is_refused_naming_file_line_and_element(tmp_path: Path) -> None:
+    source = write(tmp_path, "table.md", "# T\n\nText.\n\n<table><tr><td>1</td></tr></table>\n")
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"classbook: {source}:5: raw HTML <table> has no Markdown or MyST form; write it in "
+        "Markdown (a table as a pipe table), or remove it"
+    )
+    assert not (tmp_path / "book").exists()
+
+
+def test_images_are_copied_left_out_with_a_note_or_reported(tmp_path: Path) -> None:
+    (tmp_path / "fig").mkdir()
+    (tmp_path / "fig" / "a.png").write_bytes(png())
+    (tmp_path.parent / "outside.png").write_bytes(png())
+    source = write(
+        tmp_path,
+        "img.md",
+        "# Pictures\n\n![A green dot](fig/a.png)\n\n"
+        "[![Build](https://img.shields.io/badge/build-passing-green.svg)](https://ci.example.org)\n\n"
+        "![Elsewhere](../outside.png)\n\n![](fig/a.png)\n",
+    )
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "book"
+    [(path, _meta, body)] = chapters(project)
+    assert "![A green dot](<../media/fig/a.png>)" in body
+    assert "img.shields.io" in body and "](https://ci.example.org)" not in body  # a note, no badge
+    assert body.count(":::{note}") == 2 and "Download it if its licence allows" in body
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "![](" in text)
+    assert (
+        f"book/chapters/{path.name}:{line}: image ../media/fig/a.png has no alt text" in done.stdout
+    )
+    # The build refuses to publish it; the draft shows it.
+    check = check_build(project)
+    assert check.returncode != 0 and f"{path.name}:{line}: WARNING: image" in check.stderr
+    draft = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-c", ".", "book", "_build/draft", "-q"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert draft.returncode == 0 and (project / "_build" / "draft" / "index.html").is_file()
+    assert "\ndraft: " in (project / "Makefile").read_text()
+
+
+def test_a_fence_the_document_never_closes_is_refused(tmp_path: Path) -> None:
+    source = write(tmp_path, "open.md", "# A\n\n:::{note}\nText.\n\n```{note}\nInside.\n:::\n")
+    done = new_book(source, tmp_path / "book")
+    assert (
+        done.returncode == 1
+        and f"{source}:6: the fence '```' opened here is never closed" in done.stderr
+    )
