@@ -87,8 +87,37 @@ def repair(
                 section["classes"].append("chapter")
         for node in own_nodes(start):
             _prefix_ids(node, prefix, docname, renamed)
+    _unique_ids(tree, renamed)
     repair_links(tree, renamed)
     return renamed
+
+
+def _unique_ids(tree: nodes.document, renamed: dict[tuple[str, str], str]) -> None:
+    """An id a document before it already uses (the book's title and its first chapter's
+    heading, ``Exercises`` in two chapters) is prefixed with the document's name: anchors are
+    unique by construction, so a collision is never the writer's to fix."""
+    taken: set[str] = set()
+    for start in [tree, *tree.findall(addnodes.start_of_file)]:
+        docname = start.get("docname", "")
+        prefix = (nodes.make_id(docname) or "book") + "-"
+        mine: dict[str, str] = {}
+        for node in own_nodes(start):
+            for index, old in enumerate(node.get("ids", [])):
+                if old not in taken:
+                    continue
+                new, count = prefix + old, 1
+                while new in taken:
+                    count += 1
+                    new = f"{prefix}{old}-{count}"
+                node["ids"][index] = mine[old] = renamed[(docname, old)] = new
+            taken.update(node.get("ids", []))
+        if mine:  # this document's own links to the ids it lost
+            for node in own_nodes(start):
+                if node.get("refid") in mine:
+                    node["refid"] = mine[node["refid"]]
+                uri = node.get("refuri", "")
+                if uri.startswith("#") and uri.count("#") == 1 and uri[1:] in mine:
+                    node["refuri"] = "#" + mine[uri[1:]]
 
 
 def mark_print_blocks(tree: nodes.document, root_doc: str) -> None:
