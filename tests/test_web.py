@@ -338,6 +338,23 @@ def test_no_horizontal_scroll_on_a_phone(browser, site, book) -> None:
     assert wide == {}
 
 
+def test_page_badges_are_badges_wherever_they_fall(browser, site, book) -> None:
+    """A "p. 10" badge is as wide as its words, in a paragraph, before a heading or in an
+    editor's note's title (the theme lays rubrics out as a flex column), on every page."""
+    bars, seen = {}, 0
+    with open_tab(browser) as tab:
+        for page in content_pages(book):
+            goto(tab, site + page)
+            widths = tab.page.evaluate(
+                "[...document.querySelectorAll('.classbook-page')]"
+                ".map(b => b.getBoundingClientRect().width)"
+            )
+            seen += len(widths)
+            if wide := [width for width in widths if width > 80]:
+                bars[page] = wide
+    assert seen and bars == {}
+
+
 def test_the_claims_register_is_cards_on_a_phone(browser, site, book) -> None:
     page = "back/sources-and-verification.html"
     with open_tab(browser, "phone") as tab:

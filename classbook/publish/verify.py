@@ -18,6 +18,12 @@ from classbook.sources import SourceError, read
 
 #: Elements whose text no reader sees as the page's text.
 _HIDDEN = {"script", "style", "head", "title", "template", "svg"}
+#: What the outputs add inside the source's paragraphs, never its text: a print page's badge
+#: (``p. 7``), a footnote's marker (an EPUB shows a link's address as a footnote).
+_ADDED_ROLES = {"doc-pagebreak", "doc-noteref"}
+_ADDED_CLASSES = {"classbook-page", "footnote-reference"}
+#: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
+_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()]*\)")
 #: Elements that break the text (inline ones, like <em>, join it).
 _BLOCKS = {
     *("p", "div", "li", "td", "th", "tr", "table", "ul", "ol", "dl", "dd", "dt", "br", "hr"),
@@ -47,9 +53,18 @@ class _Text(HTMLParser):
         self.links: list[str] = []
         self._hidden = 0
         self._toc = 0
+        #: The element we add inside a paragraph being skipped, and how deep in it we are.
+        self._added: tuple[str, int] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
+        if self._added is not None:
+            name, depth = self._added
+            self._added = (name, depth + (tag == name))
+            return
+        if dict(attrs).get("role") in _ADDED_ROLES or _ADDED_CLASSES.intersection(classes):
+            self._added = (tag, 1)
+            return
         if tag in _HIDDEN:
             self._hidden += 1
         if self._toc:
@@ -62,6 +77,11 @@ class _Text(HTMLParser):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._added is not None:
+            name, depth = self._added
+            if tag == name:
+                self._added = (name, depth - 1) if depth > 1 else None
+            return
         if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
         if self._toc:
@@ -70,7 +90,7 @@ class _Text(HTMLParser):
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
+        if not self._hidden and self._added is None:
             self.parts.append(data)
 
 
@@ -96,12 +116,13 @@ class Finding:
         return self.found == self.total and not self.out_of_order
 
 
-def check(output: str, text: str, units: list[str]) -> Finding:
-    """Find each unit in ``text``, each after the one before it."""
+def check(output: str, text: str, units: list[str], *, pdf: bool = False) -> Finding:
+    """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
+    in parentheses is print's, so none is looked for)."""
     finding = Finding(output, len(units))
     position = 0
     for unit in units:
-        folded = fold(unit)
+        folded = _PRINTED_URL.sub("", fold(unit)) if pdf else fold(unit)
         at = text.find(folded, position)
         if at >= 0:
             finding.found += 1
@@ -144,10 +165,12 @@ def epub_text(epub: Path) -> str:
 
 
 def pdf_text(pdf: Path) -> str:
-    """The PDF's text in page order (pypdf: it keeps right-to-left ligatures in order)."""
+    """The PDF's text in page order (pypdf: it keeps right-to-left ligatures in order),
+    without the addresses print adds after links' text."""
     from pypdf import PdfReader
 
-    return fold("\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
+    text = fold("\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
+    return _PRINTED_URL.sub("", text)
 
 
 def _config(conf_dir: Path) -> dict[str, Any]:
@@ -169,7 +192,7 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     for paper in raw.get("classbook_paper_sizes", ["a4", "letter"]):
         name = f"pdf/{slug}-{paper}.pdf"
         outputs[name] = functools.partial(pdf_text, build_dir / name)
-    return [check(name, text(), units) for name, text in outputs.items()]
+    return [check(name, text(), units, pdf=name.endswith(".pdf")) for name, text in outputs.items()]
 
 
 def verify_command(args: argparse.Namespace) -> int:

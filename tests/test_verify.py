@@ -1,0 +1,30 @@
+"""make verify reads what a reader reads: what the outputs add inside a paragraph (a page
+badge, a footnote marker, a printed address) is never taken for lost text."""
+
+from __future__ import annotations
+
+from classbook.publish.verify import _PRINTED_URL, check, html_text
+
+
+def test_a_page_badge_and_a_footnote_marker_inside_a_paragraph_are_ours() -> None:
+    page = (
+        '<p>See cdecl<a class="footnote-reference brackets" href="#id3" role="doc-noteref">'
+        '<span class="fn-bracket">[</span>31<span class="fn-bracket">]</span></a> for C, '
+        'and <span class="classbook-page" role="doc-pagebreak" id="page-7" aria-label="Page 7">'
+        "p.&#160;7</span>the rest.</p>"
+    )
+    text, _links = html_text(page)
+    assert text == "See cdecl for C, and the rest."
+    assert check("html", text, ["See cdecl for C, and the rest."]).ok
+    # The same words without our additions are still told apart from real loss.
+    assert not check("html", text, ["See cdecl for C++, and the rest."]).ok
+
+
+def test_print_addresses_after_links_are_not_lost_text() -> None:
+    printed = "Read the guide (https://example.net/a/ b) first, then (see above) go on."
+    assert _PRINTED_URL.sub("", printed) == "Read the guide first, then (see above) go on."
+    finding = check("pdf/x.pdf", _PRINTED_URL.sub("", printed), ["Read the guide first,"], pdf=True)
+    assert finding.ok
+    # A source that writes an address in parentheses itself is found in print too.
+    own = "Mail us (mailto:a@b.example) today."
+    assert check("pdf/x.pdf", _PRINTED_URL.sub("", own), [own], pdf=True).ok
