@@ -1,0 +1,270 @@
+"""Benchmark (not a test): 500 textbook formulas, cold and no-op conversion, WeasyPrint cost.
+
+    python -m classbook.formulas.bench convert [--runs 5]
+    python -m classbook.formulas.bench weasyprint [--runs 3] [--forms text inline-svg ...]
+
+Each run is a fresh process (a cold build starts one); the median is reported, with the load
+average, because the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import html
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from classbook.formulas.model import Converted, Formula
+
+FONTS = Path(__file__).resolve().parent.parent / "themes" / "print" / "static" / "fonts"
+
+INLINE = [
+    r"x^{%d}", r"a_{%d} + b_{%d}", r"\frac{%d}{x+1}", r"\sqrt{x^2+%d}", r"y = %dx + 3",
+    r"\alpha_{%d} \leq \beta", r"f(x) = x^2 - %d", r"\sin(%d\theta)", r"e^{-%d t}",
+    r"\log_{2} %d", r"\vec{v}_{%d}", r"|x - %d| < \varepsilon", r"\pi r^{%d}", r"\Delta x = %d",
+    r"%d^\circ", r"\mathbf{F} = m\mathbf{a}_{%d}", r"P(A \cap B_{%d})", r"n \ge %d",
+    r"\binom{n}{%d}", r"x \in \mathbb{R}^{%d}",
+]  # fmt: skip
+DISPLAY = [
+    r"x = \frac{-b \pm \sqrt{b^2 - %d ac}}{2a}",
+    r"\sum_{i=1}^{n} i^{%d} = \frac{n(n+1)}{2}",
+    r"\int_{0}^{%d} x^2 \, dx = \frac{x^3}{3} \Big|_0^{%d}",
+    r"\begin{pmatrix} 1 & %d \\ 0 & 1 \end{pmatrix} \begin{pmatrix} x \\ y \end{pmatrix}",
+    r"\begin{aligned} (a+b)^2 &= a^2 + 2ab + b^2 \\ &= %d \end{aligned}",
+    r"\lim_{x \to %d} \frac{\sin x}{x} = 1",
+    r"f'(x) = \lim_{h \to 0} \frac{f(x+h) - f(x)}{h} + %d",
+    r"\sqrt[3]{%d} \approx \left( 1 + \frac{1}{n} \right)^{n}",
+]
+
+
+def textbook(count: int = 500) -> list[Formula]:
+    """``count`` distinct formulas as a school or college chapter has them (about 90 % inline):
+    the researcher's set, so the figures compare."""
+    out: dict[Formula, None] = {}
+    k = 0
+    while len(out) < count:
+        k += 1
+        for pattern in INLINE:
+            out[Formula(pattern.replace("%d", str(k)), False)] = None
+        for pattern in DISPLAY[: 2 if k % 2 else 3]:
+            out[Formula(pattern.replace("%d", str(k)), True)] = None
+    return list(out)[:count]
+
+
+# -- The page WeasyPrint draws ----------------------------------------------------------------
+
+CSS = f"""
+@page {{ size: A5; margin: 16mm 14mm; }}
+@font-face {{ font-family: "Book Serif"; src: url({(FONTS / "NotoSerif-Regular.ttf").as_uri()}); }}
+@font-face {{ font-family: "Book Serif"; font-style: italic;
+  src: url({(FONTS / "NotoSerif-Italic.ttf").as_uri()}); }}
+@font-face {{ font-family: "Book Serif"; font-weight: bold;
+  src: url({(FONTS / "NotoSerif-Bold.ttf").as_uri()}); }}
+html {{ font-family: "Book Serif"; font-size: 10.5pt; line-height: 1.5; }}
+p {{ text-align: justify; hyphens: auto; margin: 0 0 .6em; }}
+.formula {{ overflow: visible; }}
+.equation {{ display: flex; align-items: center; margin: .5em 0; }}
+.equation::before, .equation .eqno {{ content: ""; flex: 1 1 0; }}
+.equation .eqno {{ text-align: right; }}
+"""
+
+
+def page(formulas: list[Formula], items: list[str]) -> str:
+    """An HTML page: the inline formulas in sentences, each display one in a numbered row."""
+    parts: list[str] = []
+    sentence: list[str] = []
+    number = 0
+    for formula, item in zip(formulas, items, strict=True):
+        if formula.display:
+            number += 1
+            parts.append("<p>" + " and ".join(sentence) + ".</p>")
+            sentence = []
+            parts.append(f'<div class="equation">{item}<span class="eqno">({number})</span></div>')
+        else:
+            sentence.append(f"the value {item}")
+    parts.append("<p>" + " and ".join(sentence) + ".</p>")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Formulas</title>'
+        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def _img(source: str, result: Converted) -> str:
+    return (
+        f'<img class="formula" src="{source}" alt="{html.escape(result.speech)}" '
+        f'style="width:{result.width_em:.4f}em;height:{result.height_em:.4f}em;'
+        f'vertical-align:{-result.depth_em:.4f}em">'
+    )
+
+
+def forms(folder: Path) -> dict[str, Callable[[Formula, Converted], str]]:
+    """The ways a formula can reach WeasyPrint, by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def file(_: Formula, result: Converted) -> str:
+        name = hashlib.sha256(result.svg.encode()).hexdigest()[:20] + ".svg"
+        (folder / name).write_text(result.svg, encoding="utf-8")
+        return _img((folder / name).as_uri(), result)
+
+    return {
+        "text": lambda f, _: f"<code>{html.escape(f.tex)}</code>",
+        "inline-svg": lambda _, r: r.svg,
+        "img-data-utf8": lambda _, r: _img("data:image/svg+xml," + quote(r.svg), r),
+        "img-data-base64": lambda _, r: _img(
+            "data:image/svg+xml;base64," + base64.b64encode(r.svg.encode()).decode(), r
+        ),
+        "img-file": file,
+    }
+
+
+# -- Runs ---------------------------------------------------------------------------------------
+
+
+def _child(args: list[str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "classbook.formulas.bench", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def convert_once(cache: Path, count: int) -> dict:
+    """One process: convert ``count`` textbook formulas into ``cache``, timed."""
+    from classbook.formulas.convert import Stats, convert_all
+
+    started = time.perf_counter()
+    stats = Stats()
+    results = convert_all(textbook(count), cache, stats=stats)
+    seconds = time.perf_counter() - started
+    failed = [f.tex for f, r in results.items() if not isinstance(r, Converted)]
+    return {
+        "seconds": seconds,
+        "stats": {
+            k: getattr(stats, k) for k in ("formulas", "mathml", "speech", "svg", "node_runs")
+        },
+        "steps": {k: round(v, 3) for k, v in stats.seconds.items()},
+        "failed": failed,
+    }
+
+
+def bench_convert(runs: int, count: int) -> dict:
+    """Cold (empty cache, tools installed) and no-op (everything cached) runs, each a fresh
+    process; the figure is the conversion's own time inside it (what a build adds)."""
+    from classbook.formulas.tools import ensure_tools
+
+    ensure_tools()  # installed once per virtualenv: not part of a build's cost
+    cold, noop = [], []
+    with tempfile.TemporaryDirectory(prefix="classbook-formula-bench-") as tmp:
+        cache = Path(tmp) / "cache"
+        for _ in range(runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(_child(["convert-once", str(cache), str(count)]))
+            noop.append(_child(["convert-once", str(cache), str(count)]))
+    return {
+        "formulas": count,
+        "cold_median_s": round(statistics.median(r["seconds"] for r in cold), 2),
+        "cold_runs_s": [round(r["seconds"], 2) for r in cold],
+        "cold_steps_last": cold[-1]["steps"],
+        "cold_converted_last": cold[-1]["stats"],
+        "noop_median_s": round(statistics.median(r["seconds"] for r in noop), 3),
+        "noop_converted_last": noop[-1]["stats"],
+        "failed": cold[-1]["failed"],
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def weasyprint_once(form: str, cache: Path, out: Path, count: int, renders: int) -> dict:
+    """One process: ``renders`` PDFs of the same page, with formulas in ``form``, sharing
+    WeasyPrint's image cache as the render pool's worker would (a chapter is in ~6 PDFs)."""
+    from weasyprint import HTML
+
+    from classbook.formulas.convert import convert_all
+
+    formulas = textbook(count)
+    results = convert_all(formulas, cache)
+    make = forms(out / "svg")[form]
+    items = [make(f, results[f]) for f in formulas]  # type: ignore[arg-type]
+    document = page(formulas, items)
+    image_cache: dict = {}
+    times = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        HTML(string=document, base_url=str(out)).render(cache=image_cache).write_pdf(
+            out / f"{form}.pdf", pdf_variant="pdf/ua-1"
+        )
+        times.append(time.perf_counter() - started)
+    return {"times": times, "bytes": (out / f"{form}.pdf").stat().st_size}
+
+
+def bench_weasyprint(runs: int, count: int, names: list[str], renders: int) -> dict:
+    out = Path(tempfile.mkdtemp(prefix="classbook-formula-weasy-"))
+    cache = out / "cache"
+    convert_once(cache, count)
+    report: dict = {"formulas": count, "renders_per_process": renders}
+    for name in names:
+        samples = [
+            _child(["weasyprint-once", name, str(cache), str(out), str(count), str(renders)])
+            for _ in range(runs)
+        ]
+        report[name] = {
+            "first_pdf_median_s": round(statistics.median(s["times"][0] for s in samples), 2),
+            "later_pdf_median_s": round(
+                statistics.median(t for s in samples for t in s["times"][1:]), 2
+            )
+            if renders > 1
+            else None,
+            "pdf_kb": samples[-1]["bytes"] // 1024,
+        }
+        print(name, report[name], file=sys.stderr, flush=True)  # noqa: T201 - progress
+    report["loadavg_1min"] = round(os.getloadavg()[0], 2)
+    shutil.rmtree(out, ignore_errors=True)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    convert = sub.add_parser("convert")
+    convert.add_argument("--runs", type=int, default=5)
+    convert.add_argument("--count", type=int, default=500)
+    weasy = sub.add_parser("weasyprint")
+    weasy.add_argument("--runs", type=int, default=3)
+    weasy.add_argument("--count", type=int, default=500)
+    weasy.add_argument("--renders", type=int, default=2)
+    weasy.add_argument("--forms", nargs="+", default=["text", "inline-svg", "img-data-utf8"])
+    once = sub.add_parser("convert-once")
+    once.add_argument("cache", type=Path)
+    once.add_argument("count", type=int)
+    wonce = sub.add_parser("weasyprint-once")
+    wonce.add_argument("form")
+    wonce.add_argument("cache", type=Path)
+    wonce.add_argument("out", type=Path)
+    wonce.add_argument("count", type=int)
+    wonce.add_argument("renders", type=int)
+    args = parser.parse_args(argv)
+    if args.command == "convert":
+        result = bench_convert(args.runs, args.count)
+    elif args.command == "weasyprint":
+        result = bench_weasyprint(args.runs, args.count, args.forms, args.renders)
+    elif args.command == "convert-once":
+        result = convert_once(args.cache, args.count)
+    else:
+        result = weasyprint_once(args.form, args.cache, args.out, args.count, args.renders)
+    print(json.dumps(result))  # noqa: T201 - the benchmark's answer
+
+
+if __name__ == "__main__":
+    main()
