@@ -16,6 +16,7 @@ from classbook.formulas import (
     ToolsError,
     convert_all,
     ensure_tools,
+    font,
     tex,
     with_alttext,
     ziamath_fast,
@@ -259,3 +260,71 @@ def test_the_tools_are_installed_under_the_virtualenv() -> None:
     assert (tools.modules / ".complete").exists()
     assert (tools.modules / "node_modules" / "temml" / "package.json").exists()
     assert tools.script.name == "mathtool.mjs" and tools.script.exists()
+
+
+# -- Print as glyphs of a font (font.py) --------------------------------------------------------
+
+
+def test_every_lesson_formula_has_a_glyph(lesson: dict[str, Converted | Failed]) -> None:
+    for name in LESSON:
+        glyph = converted(lesson[name]).glyph
+        assert glyph is not None, name
+        assert glyph.advance == round(converted(lesson[name]).width_em / 1.1 * 1000), name
+
+
+def test_the_font_holds_the_glyphs(lesson: dict[str, Converted | Failed], tmp_path: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    results = [converted(lesson[name]) for name in LESSON]
+    glyphs = [r.glyph for r in results if r.glyph is not None]
+    path = font.write(glyphs, tmp_path)
+    assert font.write(glyphs, tmp_path) == path  # named by content: the same file again
+    assert path.read_bytes() == font.build(glyphs)  # and the same bytes
+    loaded = TTFont(path)
+    cmap = loaded.getBestCmap()
+    table = loaded["glyf"]
+    for i, glyph in enumerate(glyphs):
+        name = cmap[font.FIRST_CODE_POINT + i]
+        drawn = table[name]
+        assert (drawn.xMin, drawn.yMin, drawn.xMax, drawn.yMax) == glyph.box
+        assert loaded["hmtx"][name] == (glyph.advance, glyph.box[0])
+    assert loaded["hhea"].ascent == -loaded["hhea"].descent  # the box centred on the baseline
+
+
+def test_a_coloured_formula_keeps_its_svg(tmp_path: Path) -> None:
+    result = converted(convert_all([Formula(r"\color{red}{x} + y", False)], tmp_path).popitem()[1])
+    assert result.glyph is None and 'fill="#ff0000"' in result.svg
+    with pytest.raises(ValueError, match="no glyph"):
+        font.snippet(result, 0)
+
+
+def test_a_glyph_sits_where_its_svg_sits(
+    lesson: dict[str, Converted | Failed], tmp_path: Path
+) -> None:
+    """WeasyPrint lays out a line with a formula as SVG and as a glyph alike: same line
+    height, same baseline, same place of the formula's box."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    names = ["letter", "fraction", "inline sum", "root"]
+    results = [converted(lesson[name]) for name in names]
+    path = font.write([r.glyph for r in results if r.glyph is not None], tmp_path)
+    style = f"<style>p {{ font-size: 14px; line-height: 1.5; }}{font.css(path.name, 1.1)}</style>"
+
+    def lines(items: list[str]) -> list[float]:
+        body = "".join(f"<p>text {item} text</p>" for item in items)
+        document = HTML(string=f"<html>{style}<body>{body}</body></html>", base_url=str(tmp_path))
+        found = []
+        stack = [document.render().pages[0]._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.LineBox):
+                found += [box.position_y, box.height, box.baseline]
+            else:
+                stack.extend(reversed(getattr(box, "children", [])))
+        return found
+
+    as_svg = lines([r.svg for r in results])
+    as_glyph = lines([font.snippet(r, i) for i, r in enumerate(results)])
+    assert as_glyph == pytest.approx(as_svg, abs=0.05)
+    assert as_svg[4] > as_svg[1]  # a fraction makes its line taller, an x does not

@@ -108,6 +108,28 @@ def _img(source: str, result: Converted) -> str:
     )
 
 
+def font_items(
+    formulas: list[Formula], results: dict[Formula, Converted], folder: Path
+) -> tuple[list[str], Path]:
+    """Each formula as a character of a font made for these formulas (font.py), or its SVG
+    when it has no glyph; and the font's file."""
+    from classbook.formulas import font
+
+    order = [f for f in dict.fromkeys(formulas) if results[f].glyph is not None]
+    index = {f: i for i, f in enumerate(order)}
+    path = font.write([results[f].glyph for f in order], folder)  # type: ignore[misc]
+    items = [font.snippet(results[f], index[f]) if f in index else results[f].svg for f in formulas]
+    return items, path
+
+
+def font_page(formulas: list[Formula], results: dict[Formula, Converted], folder: Path) -> str:
+    """The page with the formulas as glyphs of one font (the form WeasyPrint draws fastest)."""
+    from classbook.formulas import font
+
+    items, path = font_items(formulas, results, folder)
+    return page(formulas, items).replace("</style>", font.css(path.as_uri(), 1.1) + "</style>")
+
+
 def forms(folder: Path) -> dict[str, Callable[[Formula, Converted], str]]:
     """The ways a formula can reach WeasyPrint, by name."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,6 +148,101 @@ def forms(folder: Path) -> dict[str, Callable[[Formula, Converted], str]]:
         ),
         "img-file": file,
     }
+
+
+# -- A page to look at ---------------------------------------------------------------------------
+
+#: A lesson's paragraph: text and (inline TeX,) pieces; then display formulas.
+LESSON = [
+    "Let ", ("x^2 + y^2 = r^2",), " be a circle of radius ", ("r",), "; its area is ",
+    (r"\pi r^2",), " and, away from the axis, its slope is ", (r"\frac{dy}{dx} = -\frac{x}{y}",),
+    ". For every whole number ", (r"n \ge 1",), " the root ", (r"\sqrt{n}",),
+    " grows more slowly than ", ("n",), ", and the sum ", (r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}",),
+    " is a triangular number. A vector ", (r"\vec{v}_1",), " decays as ", (r"e^{-t/\tau}",),
+    "; the entries ", (r"a_{ij}",), " of a matrix ", (r"A \in \mathbb{R}^{m \times n}",),
+    " are real, and ", (r"\int_0^1 x^2\,dx = \tfrac{1}{3}",), ". Greek letters ",
+    (r"\alpha, \beta, \gamma",), " and the binomial ", (r"\binom{n}{k}",),
+    " sit on the line like the words around them. Text italic <i>x</i> beside math ", ("x",),
+    " and text 2 beside ", ("2",), ".",
+]  # fmt: skip
+LESSON_DISPLAY = [
+    r"x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}",
+    r"A = \begin{pmatrix} a_{11} & a_{12} & a_{13} \\ a_{21} & a_{22} & a_{23} \\ "
+    r"a_{31} & a_{32} & a_{33} \end{pmatrix}",
+    r"\sum_{k=1}^{\infty} \frac{1}{k^2} = \frac{\pi^2}{6} \qquad "
+    r"\int_{-\infty}^{\infty} e^{-x^2}\,dx = \sqrt{\pi}",
+    r"\begin{align} (a+b)^2 &= a^2 + 2ab + b^2 \\ (a-b)^2 &= a^2 - 2ab + b^2 \\ "
+    r"a^2 - b^2 &= (a+b)(a-b) \end{align}",
+]
+
+
+def lesson_pages(out: Path, cache: Path) -> list[Path]:
+    """The lesson as HTML and PDF/UA-1 in two print forms (inline SVG; glyphs of a font),
+    and its MathML as an HTML page for a browser: what a reader sees."""
+    from weasyprint import HTML
+
+    from classbook.formulas.convert import convert_all
+
+    inline = [Formula(p[0], False) for p in LESSON if isinstance(p, tuple)]
+    display = [Formula(t, True) for t in LESSON_DISPLAY]
+    converted = convert_all([*inline, *display], cache)
+    results = {f: r for f, r in converted.items() if isinstance(r, Converted)}
+    assert len(results) == len(converted), converted
+    out.mkdir(parents=True, exist_ok=True)
+
+    def body(item: Callable[[Formula], str]) -> str:
+        pieces = iter(inline)
+        text = "".join(p if isinstance(p, str) else item(next(pieces)) for p in LESSON)
+        blocks = [
+            f'<div class="equation">{item(f)}<span class="eqno">({n})</span></div>'
+            for n, f in enumerate(display, 1)
+        ]
+        return (
+            f"<h1>Formulas in print</h1><p>{text}</p><p>The roots of a quadratic, "
+            f"equation (1):</p>{blocks[0]}<p>A square matrix of order three:</p>{blocks[1]}"
+            f"<p>Two famous results:</p>{blocks[2]}<p>Three identities, aligned on the "
+            f"equals sign:</p>{blocks[3]}<p>After the display the text goes on with "
+            f"{item(inline[0])} again, so the line after a display shows the spacing.</p>"
+        )
+
+    head = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lesson</title>'
+    pages = []
+    svg_html = (
+        f"{head}<style>{CSS}</style></head><body>{body(lambda f: results[f].svg)}</body></html>"
+    )
+    from classbook.formulas import font
+
+    order = [*inline, *display]
+    items, path = font_items(order, results, out)
+    item = dict(zip(order, items, strict=True))
+    font_css = font.css(path.name, 1.1)
+    font_html = (
+        f"{head}<style>{CSS}{font_css}</style></head><body>{body(item.__getitem__)}</body></html>"
+    )
+    for name, document in (("lesson-svg", svg_html), ("lesson-font", font_html)):
+        (out / f"{name}.html").write_text(document, encoding="utf-8")
+        HTML(string=document, base_url=str(out)).write_pdf(
+            out / f"{name}.pdf", pdf_variant="pdf/ua-1"
+        )
+        pages.append(out / f"{name}.pdf")
+    stix = Path(__import__("ziamath").__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    serif = (FONTS / "NotoSerif-Regular.ttf").as_uri()
+    # The web: temml's own stylesheet (alignment, spacing, fonts), with STIX Two Math from the
+    # ziamath wheel in place of the font file it expects beside it (nothing from another host).
+    from classbook.formulas.tools import ensure_tools
+
+    temml_css = ensure_tools().modules / "node_modules" / "temml" / "dist" / "Temml-STIX2.css"
+    style = temml_css.read_text(encoding="utf-8").replace("./STIXTwoMath.woff2", stix.as_uri())
+    web = (
+        f"{head}<style>{style}"
+        f"@font-face {{ font-family: 'Book Serif'; src: url('{serif}'); }}"
+        "body { font-family: 'Book Serif'; font-size: 18px; line-height: 1.5; max-width: 40em; }"
+        ".equation { display: flex; align-items: center; } .equation > math { flex: 1; }</style>"
+        f"</head><body>{body(lambda f: results[f].mathml)}</body></html>"
+    )
+    (out / "lesson-mathml.html").write_text(web, encoding="utf-8")
+    pages.append(out / "lesson-mathml.html")
+    return pages
 
 
 # -- Runs ---------------------------------------------------------------------------------------
@@ -194,10 +311,12 @@ def weasyprint_once(form: str, cache: Path, out: Path, count: int, renders: int)
     from classbook.formulas.convert import convert_all
 
     formulas = textbook(count)
-    results = convert_all(formulas, cache)
-    make = forms(out / "svg")[form]
-    items = [make(f, results[f]) for f in formulas]  # type: ignore[arg-type]
-    document = page(formulas, items)
+    results = {f: r for f, r in convert_all(formulas, cache).items() if isinstance(r, Converted)}
+    if form == "font":
+        document = font_page(formulas, results, out / "font")
+    else:
+        make = forms(out / "svg")[form]
+        document = page(formulas, [make(f, results[f]) for f in formulas])
     image_cache: dict = {}
     times = []
     for _ in range(renders):
@@ -244,10 +363,12 @@ def main(argv: list[str] | None = None) -> None:
     weasy.add_argument("--runs", type=int, default=3)
     weasy.add_argument("--count", type=int, default=500)
     weasy.add_argument("--renders", type=int, default=2)
-    weasy.add_argument("--forms", nargs="+", default=["text", "inline-svg", "img-data-utf8"])
+    weasy.add_argument("--forms", nargs="+", default=["text", "inline-svg", "img-file", "font"])
     once = sub.add_parser("convert-once")
     once.add_argument("cache", type=Path)
     once.add_argument("count", type=int)
+    look = sub.add_parser("page")
+    look.add_argument("out", type=Path)
     wonce = sub.add_parser("weasyprint-once")
     wonce.add_argument("form")
     wonce.add_argument("cache", type=Path)
@@ -259,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
         result = bench_convert(args.runs, args.count)
     elif args.command == "weasyprint":
         result = bench_weasyprint(args.runs, args.count, args.forms, args.renders)
+    elif args.command == "page":
+        result = [str(p) for p in lesson_pages(args.out, args.out / "cache")]
     elif args.command == "convert-once":
         result = convert_once(args.cache, args.count)
     else:

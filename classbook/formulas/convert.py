@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classbook.formulas import font, nodebatch, svg, tex
 from classbook.formulas import mathml as mathml_checks
-from classbook.formulas import nodebatch, svg, tex
 from classbook.formulas.cache import FormulaCache
-from classbook.formulas.model import Converted, Failed, Formula, Result
+from classbook.formulas.model import Converted, Failed, Formula, Glyph, Result
 from classbook.formulas.tools import SCRIPT, ensure_tools, pinned_versions
 
 #: The spoken style: ClearSpeak ("the fraction with numerator ... and denominator ...") is
@@ -72,7 +73,9 @@ def _versions(locale: str, scale: float) -> dict[str, str]:
     speech = "|".join(
         [f"speech-rule-engine-{pins['speech-rule-engine']}", locale, DOMAIN, STYLE, mathml]
     )
-    drawing = "|".join([svg.versions(), _code(here / "svg.py"), f"scale={scale!r}", mathml])
+    drawing = "|".join(
+        [svg.versions(), _code(here / "svg.py", here / "font.py"), f"scale={scale!r}", mathml]
+    )
     return {"mathml": mathml, "speech": speech, "svg": drawing}
 
 
@@ -191,18 +194,14 @@ class _Batch:
             except svg.DrawingError as err:
                 self.store(formula, "svg", {"error": str(err)})
                 continue
-            self.store(
-                formula,
-                "svg",
-                {
-                    "ok": {
-                        "svg": drawing.svg,
-                        "width_em": drawing.width_em,
-                        "height_em": drawing.height_em,
-                        "depth_em": drawing.depth_em,
-                    }
-                },
-            )
+            entry = {
+                "svg": drawing.svg,
+                "width_em": drawing.width_em,
+                "height_em": drawing.height_em,
+                "depth_em": drawing.depth_em,
+                "glyph": _glyph_json(font.glyph(drawing.svg)),
+            }
+            self.store(formula, "svg", {"ok": entry})
         self.stats.seconds["svg"] = time.perf_counter() - t
 
     def result(self, formula: Formula) -> Result:
@@ -226,4 +225,34 @@ class _Batch:
             width_em=drawing["width_em"],
             height_em=drawing["height_em"],
             depth_em=drawing["depth_em"],
+            glyph=_glyph_from_json(drawing.get("glyph")),
         )
+
+
+def _glyph_json(glyph: Glyph | None) -> dict | None:
+    if glyph is None:
+        return None
+    return {
+        "data": base64.b64encode(glyph.data).decode("ascii"),
+        "advance": glyph.advance,
+        "box": list(glyph.box),
+        "points": glyph.points,
+        "contours": glyph.contours,
+        "line_height_em": glyph.line_height_em,
+        "raise_em": glyph.raise_em,
+    }
+
+
+def _glyph_from_json(data: dict | None) -> Glyph | None:
+    if not data:
+        return None
+    x_min, y_min, x_max, y_max = data["box"]
+    return Glyph(
+        base64.b64decode(data["data"]),
+        data["advance"],
+        (x_min, y_min, x_max, y_max),
+        data["points"],
+        data["contours"],
+        data["line_height_em"],
+        data["raise_em"],
+    )

@@ -15,6 +15,22 @@ class Formula:
 
 
 @dataclass(frozen=True, slots=True)
+class Glyph:
+    """A formula's drawing as one TrueType glyph (``glyf`` table data) for the print font
+    (font.py): ``advance`` and ``box`` (xMin, yMin, xMax, yMax) in font units, 1000 per em
+    of the math font; the span holding it gets ``line-height: line_height_em`` and
+    ``vertical-align: raise_em`` (em of the math font)."""
+
+    data: bytes
+    advance: int
+    box: tuple[int, int, int, int]
+    points: int
+    contours: int
+    line_height_em: float
+    raise_em: float
+
+
+@dataclass(frozen=True, slots=True)
 class Converted:
     """Everything each output needs of one formula.
 
@@ -22,7 +38,9 @@ class Converted:
     ``<annotation>``) for the web and the EPUB; ``speech``: the spoken text, for ``alttext``
     and the PDF's ``/Alt``; ``svg``: one ``<svg>`` element for print, sized in em of the
     surrounding text, its ``<title>`` the spoken text; ``depth_em``: how far the formula
-    reaches below the baseline (the SVG carries ``vertical-align: -depth``).
+    reaches below the baseline (the SVG carries ``vertical-align: -depth``). ``glyph``: the
+    same drawing as a glyph of a font made per PDF (font.py; WeasyPrint draws a glyph far
+    faster than an SVG), None when a glyph cannot show it (colour, strokes).
     """
 
     mathml: str
@@ -30,7 +48,8 @@ class Converted:
     svg: str
     width_em: float
     height_em: float
-    depth_em: float = field(default=0.0)
+    depth_em: float = 0.0
+    glyph: Glyph | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

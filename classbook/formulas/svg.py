@@ -210,12 +210,16 @@ def simplify(root: ET.Element) -> list[ET.Element]:
 
 
 def _flat(root: ET.Element) -> list[ET.Element]:
-    """The drawing's elements in paint order, plain groups (ziamath's assembled glyphs)
-    opened, the title left out (the caller writes the speech as title)."""
+    """The drawing's elements in paint order, plain groups (ziamath's assembled glyphs,
+    maybe with a fill their parts take) opened, the title left out (the caller writes the
+    speech as title)."""
     found: list[ET.Element] = []
     for child in root:
-        if child.tag == "g" and not child.attrib:
-            found.extend(_flat(child))
+        if child.tag == "g" and set(child.attrib) <= {"fill"}:
+            for inner in _flat(child):
+                if "fill" in child.attrib and "fill" not in inner.attrib:
+                    inner.set("fill", child.attrib["fill"])  # what the group gave it
+                found.append(inner)
         elif child.tag != "title":
             found.append(child)
     return found
