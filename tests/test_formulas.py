@@ -47,6 +47,7 @@ BAD = {
     "unknown": Formula(r"x + \foo{y}", False),
     "unknown in align": Formula(r"\begin{align} a &= \foo \end{align}", True),
     "empty": Formula("  ", False),
+    "a file": Formula(r"\includegraphics{lesson.png}", False),
 }
 
 
@@ -127,6 +128,8 @@ def test_bad_tex_is_one_message(lesson: dict[str, Converted | Failed]) -> None:
     # The position is the author's, though temml read \begin{align*}.
     assert messages["unknown in align"] == r"unknown command \foo at position 20"
     assert messages["empty"] == "the formula is empty"
+    # temml runs with trust: false: a book's formula reads no file and makes no link.
+    assert messages["a file"] == r"\includegraphics is not allowed in a formula at position 1"
 
 
 def test_a_noop_batch_converts_nothing(tmp_path: Path) -> None:

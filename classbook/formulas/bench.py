@@ -15,6 +15,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -130,6 +131,32 @@ def font_page(formulas: list[Formula], results: dict[Formula, Converted], folder
     return page(formulas, items).replace("</style>", font.css(path.as_uri(), 1.1) + "</style>")
 
 
+def unsimplified(formula: Formula, result: Converted, *, use: bool) -> str:
+    """The formula as ziamath writes it, before svg.simplify: a <path> per glyph and a <rect>
+    per bar (``use``: each glyph once as <symbol>, placed with <use>), sized like svg.draw."""
+    import xml.etree.ElementTree as ET
+
+    import ziafont
+    import ziamath
+
+    from classbook.formulas import svg
+
+    ziafont.config.svg2 = use
+    try:
+        math = ziamath.Math(svg.prepare(result.mathml, formula.display), size=svg.UNITS, margin=0)
+        root = math.svgxml()
+    finally:
+        ziafont.config.svg2 = False
+    root.set("viewBox", re.search(r'viewBox="([^"]+)"', result.svg).group(1))  # type: ignore[union-attr]
+    root.set("width", f"{result.width_em:.4f}em")
+    root.set("height", f"{result.height_em:.4f}em")
+    root.set("style", f"vertical-align:-{result.depth_em:.4f}em")
+    title = ET.Element("title")
+    title.text = result.speech
+    root.insert(0, title)
+    return ET.tostring(root, encoding="unicode")
+
+
 def forms(folder: Path) -> dict[str, Callable[[Formula, Converted], str]]:
     """The ways a formula can reach WeasyPrint, by name."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,6 +169,8 @@ def forms(folder: Path) -> dict[str, Callable[[Formula, Converted], str]]:
     return {
         "text": lambda f, _: f"<code>{html.escape(f.tex)}</code>",
         "inline-svg": lambda _, r: r.svg,
+        "inline-svg-unmerged": lambda f, r: unsimplified(f, r, use=False),
+        "inline-svg-use": lambda f, r: unsimplified(f, r, use=True),
         "img-data-utf8": lambda _, r: _img("data:image/svg+xml," + quote(r.svg), r),
         "img-data-base64": lambda _, r: _img(
             "data:image/svg+xml;base64," + base64.b64encode(r.svg.encode()).decode(), r
@@ -318,14 +347,14 @@ def weasyprint_once(form: str, cache: Path, out: Path, count: int, renders: int)
         make = forms(out / "svg")[form]
         document = page(formulas, [make(f, results[f]) for f in formulas])
     image_cache: dict = {}
-    times = []
+    times, layout = [], []
     for _ in range(renders):
         started = time.perf_counter()
-        HTML(string=document, base_url=str(out)).render(cache=image_cache).write_pdf(
-            out / f"{form}.pdf", pdf_variant="pdf/ua-1"
-        )
+        rendered = HTML(string=document, base_url=str(out)).render(cache=image_cache)
+        layout.append(time.perf_counter() - started)
+        rendered.write_pdf(out / f"{form}.pdf", pdf_variant="pdf/ua-1")
         times.append(time.perf_counter() - started)
-    return {"times": times, "bytes": (out / f"{form}.pdf").stat().st_size}
+    return {"times": times, "layout": layout, "bytes": (out / f"{form}.pdf").stat().st_size}
 
 
 def bench_weasyprint(runs: int, count: int, names: list[str], renders: int) -> dict:
@@ -345,6 +374,9 @@ def bench_weasyprint(runs: int, count: int, names: list[str], renders: int) -> d
             )
             if renders > 1
             else None,
+            "parse_and_layout_median_s": round(
+                statistics.median(s["layout"][0] for s in samples), 2
+            ),
             "pdf_kb": samples[-1]["bytes"] // 1024,
         }
         print(name, report[name], file=sys.stderr, flush=True)  # noqa: T201 - progress

@@ -46,7 +46,7 @@ _WORDS = (
     ),
     (re.compile(r"^No such environment: ?"), "unknown environment "),
     # trust: false in mathtool.mjs: a book's formula may not load files or make links.
-    (re.compile(r'^function "(\\[^"]+)" is not trusted'), r"\1 is not allowed in a formula"),
+    (re.compile(r'^function "(\\[^"]+)" is not trusted', re.I), r"\1 is not allowed in a formula"),
 )
 
 
