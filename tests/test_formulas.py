@@ -258,6 +258,26 @@ def test_a_cached_batch_needs_no_node(monkeypatch: pytest.MonkeyPatch, tmp_path:
         ensure_tools.cache_clear()
 
 
+def test_the_tools_install_once_where_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # npm ci from the lockfile (npm's own cache makes it quick after the first time).
+    monkeypatch.setenv("CLASSBOOK_FORMULA_TOOLS", str(tmp_path))
+    ensure_tools.cache_clear()
+    try:
+        tools = ensure_tools()
+        assert tools.modules.parent == tmp_path
+        assert (tools.modules / ".complete").exists()
+        assert (tools.modules / "node_modules" / "speech-rule-engine").is_dir()
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [
+            tools.modules.name
+        ]
+        ensure_tools.cache_clear()
+        assert ensure_tools() == tools  # found in place, not installed again
+    finally:
+        ensure_tools.cache_clear()
+
+
 def test_the_tools_are_installed_under_the_virtualenv() -> None:
     tools = ensure_tools()
     assert (tools.modules / ".complete").exists()

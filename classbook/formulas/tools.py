@@ -61,7 +61,9 @@ def tools_root() -> Path:
     if chosen := os.environ.get(ENV_FOLDER):
         return Path(chosen)
     root = Path(sys.prefix) / "share" / "classbook" / "formulas"
-    probe = root if root.exists() else Path(sys.prefix)
+    probe = root
+    while not probe.exists():  # the nearest folder there is decides
+        probe = probe.parent
     if os.access(probe, os.W_OK):
         return root
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
