@@ -109,6 +109,27 @@ def test_an_inline_integral_is_not_stretched(lesson: dict[str, Converted | Faile
     assert inline.height_em < 1.9 < display.height_em
 
 
+def test_a_sum_keeps_its_size_beside_a_fraction(tmp_path: Path) -> None:
+    # ziamath's operator dictionary makes ∑ stretchy: in text it grew to the fraction's
+    # height. MathML Core (and TeX) keep it text-size; display style picks the large one.
+    import ziamath
+
+    def sigma_height(formula: Formula) -> float:
+        result = converted(convert_all([formula], tmp_path)[formula])
+        math = ziamath.Math(svg_module.prepare(result.mathml, formula.display), size=100)
+        stack = [math.node]
+        while stack:
+            node = stack.pop()
+            if type(node).__name__ == "Moperator" and getattr(node, "string", "") == "∑":
+                return node.bbox.ymax - node.bbox.ymin
+            stack += [*getattr(node, "nodes", []), *filter(None, [getattr(node, "base", None)])]
+        raise AssertionError("no ∑ drawn")
+
+    alone = sigma_height(Formula(r"\sum x", False))
+    assert sigma_height(Formula(r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}", False)) == alone
+    assert sigma_height(Formula(r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}", True)) > 1.2 * alone
+
+
 def test_a_formula_sits_on_the_baseline(lesson: dict[str, Converted | Failed]) -> None:
     # The depth lowers the SVG so its baseline is the text's: an x reaches below only by
     # the room left around the ink; a fraction's denominator hangs well below.

@@ -16,6 +16,7 @@ import html
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -291,13 +292,24 @@ def convert_once(cache: Path, count: int) -> dict:
     """One process: convert ``count`` textbook formulas into ``cache``, timed."""
     from classbook.formulas.convert import Stats, convert_all
 
+    formulas = textbook(count)
+    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     stats = Stats()
-    results = convert_all(textbook(count), cache, stats=stats)
+    results = convert_all(formulas, cache, stats=stats)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of this process and of node: on an idle 2-core machine the two run side by
+    # side, so the wall time is about the larger one (the machine is shared: wall times vary).
+    cpu = [
+        a.ru_utime + a.ru_stime - (b.ru_utime + b.ru_stime)
+        for a, b in zip(after, before, strict=True)
+    ]
     failed = [f.tex for f, r in results.items() if not isinstance(r, Converted)]
     return {
         "seconds": seconds,
+        "cpu_python_s": round(cpu[0], 2),
+        "cpu_node_s": round(cpu[1], 2),
         "stats": {
             k: getattr(stats, k) for k in ("formulas", "mathml", "speech", "svg", "node_runs")
         },
@@ -323,9 +335,12 @@ def bench_convert(runs: int, count: int) -> dict:
         "formulas": count,
         "cold_median_s": round(statistics.median(r["seconds"] for r in cold), 2),
         "cold_runs_s": [round(r["seconds"], 2) for r in cold],
+        "cold_cpu_python_median_s": statistics.median(r["cpu_python_s"] for r in cold),
+        "cold_cpu_node_median_s": statistics.median(r["cpu_node_s"] for r in cold),
         "cold_steps_last": cold[-1]["steps"],
         "cold_converted_last": cold[-1]["stats"],
         "noop_median_s": round(statistics.median(r["seconds"] for r in noop), 3),
+        "noop_cpu_python_median_s": statistics.median(r["cpu_python_s"] for r in noop),
         "noop_converted_last": noop[-1]["stats"],
         "failed": cold[-1]["failed"],
         "loadavg_1min": round(os.getloadavg()[0], 2),

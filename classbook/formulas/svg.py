@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 import ziafont
 import ziamath
+from ziamath import operators
 
 from classbook.formulas import ziamath_fast
 
@@ -121,8 +122,21 @@ class _Unknown(logging.Filter):
 # -- Before ziamath: its MathML reading differs from the browsers' in a few places ---------
 
 _SEMANTICS = re.compile(r"<annotation(?:-xml)?\b.*?</annotation(?:-xml)?>", re.S)
-INTEGRALS = "∫∬∭∮∯∰∱∲∳⨌⨍⨎⨏⨐⨑⨒⨓⨔⨕⨖⨗⨘⨙⨚⨛⨜"
-_INTEGRAL = re.compile(r"<mo(?![^>]*stretchy)([^>]*)>\s*([" + INTEGRALS + r"])\s*</mo>")
+#: Large operators ziamath's operator dictionary also makes stretchy (MathML Core's does not):
+#: ∑ ∏ ∫ ⋃ …, and the integrals it does not list.
+LARGE_OPERATORS = "".join(
+    sorted(
+        {
+            name
+            for (name, _form), params in operators.operators.items()
+            if params.get("largeop") == "true" and params.get("stretchy") == "true"
+        }
+        | set("∫∬∭∮∯∰∱∲∳⨌⨍⨎⨏⨐⨑⨒⨓⨔⨕⨖⨗⨘⨙⨚⨛⨜")
+    )
+)
+_LARGE = re.compile(
+    r"<mo(?![^>]*stretchy)([^>]*)>\s*([" + re.escape(LARGE_OPERATORS) + r"])\s*</mo>"
+)
 _MSTYLE_OPEN = re.compile(r"<mstyle\b[^>]*(?<!/)>")
 _EMPTY_MTEXT = re.compile(r"<mtext\b[^>]*(?:/>|>\s*</mtext>)")
 _TABLE = re.compile(r"<mtable\b([^>]*)>(<mtr\b[^>]*>(.*?)</mtr>)", re.S)
@@ -136,8 +150,9 @@ def prepare(mathml: str, display: bool) -> str:
     - temml writes ``display="block"`` and nothing for inline; ziamath's default is display
       style (large operators, limits above and below): say ``inline``.
     - temml aligns table cells with classes (its CSS); ziamath reads ``columnalign``.
-    - ziamath stretches an integral with scripts to the row's height (an inline ∫ with
-      limits grew to 2.8 em): ``stretchy="false"``; display style still picks the large
+    - ziamath's operator dictionary makes ∑, ∏, ∫, ⋃ … stretchy: it stretches them to the
+      row's height (an inline ∫ with limits grew to 2.8 em, an inline ∑ beside a fraction to
+      1.3 em): ``stretchy="false"``, as in MathML Core; display style still picks the large
       variant through ``largeop``.
     - align-like tables get amsmath's spacing (none inside a pair, 2 em between pairs),
       not ziamath's 0.3 em everywhere.
@@ -153,7 +168,7 @@ def prepare(mathml: str, display: bool) -> str:
     mathml = re.sub(
         r'<mtd class="tml-(right|left)"', r'<mtd columnalign="\1" class="tml-\1"', mathml
     )
-    mathml = _INTEGRAL.sub(r'<mo\1 stretchy="false">\2</mo>', mathml)
+    mathml = _LARGE.sub(r'<mo\1 stretchy="false">\2</mo>', mathml)
     mathml = _MSTYLE_OPEN.sub(r"\g<0><mrow>", mathml).replace("</mstyle>", "</mrow></mstyle>")
     mathml = _EMPTY_MTEXT.sub("<mrow></mrow>", mathml)
     return _TABLE.sub(_align_spacing, mathml)

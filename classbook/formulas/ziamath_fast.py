@@ -8,8 +8,9 @@
 2. ``styles.parse_style`` deep-copies the parent's style with ``dataclasses.asdict`` for each
    element only to read its top-level fields: a shallow copy reads the same values.
 
-Together they take 500 textbook formulas from 4.0 s to about 1.5 s (measured on this
-machine); ``install()`` is called by svg.py and is idempotent.
+Together they cut the time ziamath takes for 500 textbook formulas to a third (6.4 s -> 2.1 s
+on this shared machine; the same 1,612 SVGs of the KaTeX and MathJax corpora, byte for byte).
+``install()`` is called by svg.py and is idempotent.
 """
 
 from __future__ import annotations
