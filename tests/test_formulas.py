@@ -239,6 +239,22 @@ def test_the_speedups_draw_what_ziamath_draws(lesson: dict[str, Converted | Fail
     assert fast == plain
 
 
+def test_compiled_xpath_speaks_as_sre_does(lesson: dict[str, Converted | Failed]) -> None:
+    from classbook.formulas import nodebatch
+
+    speak = {name: converted(lesson[name]).mathml for name in LESSON}
+    options = {"locale": "en", "domain": "clearspeak", "style": "default"}
+    answers = [
+        nodebatch.run(ensure_tools(), [], speak, options, lambda _: None, timeout=60,
+                      compile_xpath=compiled)[1]
+        for compiled in (True, False)
+    ]  # fmt: skip
+    assert answers[0] == answers[1]
+    assert {name: a.text for name, a in answers[0].items()} == {
+        name: converted(lesson[name]).speech for name in LESSON
+    }
+
+
 def test_ziamath_failures_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(svg_module.DrawingError, match=r"ziamath cannot draw <mfoo>"):
         svg_module.draw('<math xmlns="http://www.w3.org/1998/Math/MathML"><mfoo/></math>', False)

@@ -48,12 +48,14 @@ def run(
     on_mathml: Callable[[dict[str, Outcome]], None],
     *,
     timeout: float,
+    compile_xpath: bool = True,
 ) -> tuple[dict[str, Outcome], dict[str, Outcome]]:
     """Convert ``items`` and speak their MathML and the MathML in ``speak`` (key -> MathML).
 
     ``on_mathml`` gets temml's answers as soon as they arrive and runs while node speaks (the
     print SVGs are drawn there: the two use the machine's two cores). Returns the MathML
-    answers and the speech answers, by key.
+    answers and the speech answers, by key. ``compile_xpath=False``: speech-rule-engine's
+    XPath as shipped (mathtool.mjs compiles each expression once; the tests compare both).
     """
     request = {
         "items": [
@@ -61,6 +63,7 @@ def run(
         ],
         "speak": [{"id": key, "mathml": mathml} for key, mathml in speak.items()],
         "speech": dict(speech_options),
+        "xpathCache": compile_xpath,
     }
     with (
         tempfile.TemporaryFile() as errors,
