@@ -1,11 +1,11 @@
-"""Benchmark (not a test): 500 textbook formulas, cold and no-op conversion, WeasyPrint cost.
+"""Benchmark (not a test): 500 textbook formulas, cold and no-op conversion, WeasyPrint cost."""
 
-    python -m classbook.formulas.bench convert [--runs 5]
-    python -m classbook.formulas.bench weasyprint [--runs 3] [--forms text inline-svg ...]
-
-Each run is a fresh process (a cold build starts one); the median is reported, with the load
-average, because the machine is shared.
-"""
+#     python -m classbook.formulas.bench convert [--runs 5]
+#     python -m classbook.formulas.bench weasyprint [--runs 3] [--forms text inline-svg ...]
+#     python -m classbook.formulas.bench page OUT   (a lesson as PDF, SVG and font forms, + MathML)
+#
+# Each run is a fresh process (a cold build starts one); the median is reported, with the load
+# average, because the machine is shared.
 
 from __future__ import annotations
 

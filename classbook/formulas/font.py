@@ -1,18 +1,17 @@
-"""Print formulas as one glyph each of a font made per PDF: WeasyPrint draws text, not SVG.
+"""Print formulas as one glyph each of a font made per PDF: WeasyPrint draws text, not SVG."""
 
-WeasyPrint draws an SVG path by parsing its coordinates one by one in Python, on every draw,
-in every PDF: 500 formulas cost seconds per PDF. A glyph is drawn by a text operator, its
-outline embedded once per PDF (subset, compressed). So each formula's drawing (the SVG from
-svg.py, glyph outlines and bars already in one path) becomes one TrueType glyph:
-
-- 1000 font units = 1 em of the math font; x from the SVG's left edge; the glyph is moved
-  down so its box is centred on the baseline: with the font's ascent = descent, a span of
-  ``line-height: H`` then has exactly the glyph's box, and ``vertical-align: s`` lifts box
-  and glyph together so the formula's baseline lands on the text's (``snippet``).
-- code points from U+F0000 (Supplementary Private Use Area-A), in the order given.
-- a formula whose drawing is not one black fill (colour, strokes) or does not fit TrueType's
-  16-bit coordinates has no glyph: ``glyph`` returns None, use its SVG.
-"""
+# WeasyPrint draws an SVG path by parsing its coordinates one by one in Python, on every draw,
+# in every PDF: 500 formulas cost seconds per PDF. A glyph is drawn by a text operator, its
+# outline embedded once per PDF (subset, compressed). So each formula's drawing (the SVG from
+# svg.py, glyph outlines and bars already in one path) becomes one TrueType glyph:
+#
+# - 1000 font units = 1 em of the math font; x from the SVG's left edge; the glyph is moved
+#   down so its box is centred on the baseline: with the font's ascent = descent, a span of
+#   ``line-height: H`` then has exactly the glyph's box, and ``vertical-align: s`` lifts box
+#   and glyph together so the formula's baseline lands on the text's (``snippet``).
+# - code points from U+F0000 (Supplementary Private Use Area-A), in the order given.
+# - a formula whose drawing is not one black fill (colour, strokes) or does not fit TrueType's
+#   16-bit coordinates has no glyph: ``glyph`` returns None, use its SVG.
 
 from __future__ import annotations
 

@@ -1,17 +1,16 @@
-"""Two speed-ups of ziamath 0.13 that leave every drawing byte-identical (tests compare them).
+"""Two speed-ups of ziamath 0.13 that leave every drawing byte-identical (tests compare them)."""
 
-1. ``Mrow._get_height_nostretch`` builds every child of a row a second time (from a copy of
-   its XML) to learn the row's height before stretchy operators are sized, and does so again
-   at each level of nesting: the work doubles per level. The height is read only by a
-   stretchy ``<mo>`` (``rowymin``/``rowymax`` in moperator.py); a row with none in it skips
-   the measuring. temml writes ``stretchy="false"`` on plain parentheses, so most rows do.
-2. ``styles.parse_style`` deep-copies the parent's style with ``dataclasses.asdict`` for each
-   element only to read its top-level fields: a shallow copy reads the same values.
-
-Together they cut the time ziamath takes for 500 textbook formulas to a third (6.4 s -> 2.1 s
-on this shared machine; the same 1,612 SVGs of the KaTeX and MathJax corpora, byte for byte).
-``install()`` is called by svg.py and is idempotent.
-"""
+# 1. ``Mrow._get_height_nostretch`` builds every child of a row a second time (from a copy of
+#    its XML) to learn the row's height before stretchy operators are sized, and does so again
+#    at each level of nesting: the work doubles per level. The height is read only by a
+#    stretchy ``<mo>`` (``rowymin``/``rowymax`` in moperator.py); a row with none in it skips
+#    the measuring. temml writes ``stretchy="false"`` on plain parentheses, so most rows do.
+# 2. ``styles.parse_style`` deep-copies the parent's style with ``dataclasses.asdict`` for each
+#    element only to read its top-level fields: a shallow copy reads the same values.
+#
+# Together they cut the time ziamath takes for 500 textbook formulas to a third (6.4 s -> 2.1 s
+# on this shared machine; the same 1,612 SVGs of the KaTeX and MathJax corpora, byte for byte).
+# ``install()`` is called by svg.py and is idempotent.
 
 from __future__ import annotations
 
