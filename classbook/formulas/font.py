@@ -46,8 +46,9 @@ _PATH = re.compile(r"<path\b([^>]*)/?>")
 _OTHER = re.compile(r"<(?!/|svg\b|title\b|path\b)\w+")
 _D = re.compile(r'\bd="([^"]*)"')
 _FILL = re.compile(r'\bfill="([^"]*)"')
-_TOKEN = re.compile(r"[MLQHVZ]|-?\d*\.?\d+")
-_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "Q": 4}
+_COMMAND = re.compile(r"[A-Za-z]")
+_NUMBER = re.compile(r"-?\d*\.?\d+")
+_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "Q": 4, "Z": 0}
 
 
 #: maxp fields of hinting and composites: none here.
@@ -81,52 +82,54 @@ def glyph(svg: str) -> Glyph | None:
         if fill is not None and fill.group(1) not in ("black", "#000", "#000000"):
             return None
         if (d := _D.search(attributes)) is not None:
-            contours.extend(_contours(d.group(1), left, shift))
+            try:
+                contours.extend(_contours(d.group(1), left, shift))
+            except ValueError:
+                return None
     if not contours:
         return None
     return _encode(contours, round(width * FROM_SVG), height / 100, shift / 100)
 
 
 def _contours(d: str, left: float, shift: float) -> list[list[tuple[int, int, int]]]:
-    """Path data (M, L, H, V, Q, Z, absolute, as svg.py writes it) as TrueType contours of
-    (x, y, on-curve) in font units, y up."""
-
-    def point(x: float, y: float, on: int) -> tuple[int, int, int]:
-        return round((x - left) * FROM_SVG), round((-y - shift) * FROM_SVG), on
-
-    tokens = _TOKEN.findall(d)
+    """Path data (M, L, H, V, Q, Z, absolute, one letter per segment, as svg.py writes it) as
+    TrueType contours of (x, y, on-curve) in font units, y up."""
+    commands = _COMMAND.findall(d)
+    numbers = [float(n) for n in _NUMBER.findall(d)]
+    if not set(commands) <= _ARITY.keys() or sum(_ARITY[c] for c in commands) != len(numbers):
+        raise ValueError("path data svg.py does not write (other commands, implicit ones)")
     out: list[list[tuple[int, int, int]]] = []
     contour: list[tuple[int, int, int]] = []
     x = y = 0.0
-    command, i = "", 0
-    while i < len(tokens):
-        if tokens[i].isalpha():
-            command, i = tokens[i], i + 1
-        if command in ("M", "Z") and contour:
+    i = 0
+    for command in commands:
+        if command in "MZ" and contour:
             if len(contour) > 1 and contour[-1] == contour[0]:
                 contour.pop()  # TrueType closes contours itself
             out.append(contour)
             contour = []
-        if command == "Z":
-            command = ""  # numbers after Z would be an error, not a loop
-            continue
-        arity = _ARITY.get(command)
-        if arity is None:
-            raise ValueError(f"path command {command!r} is not one svg.py writes")
-        values = [float(v) for v in tokens[i : i + arity]]
-        i += arity
         if command == "Q":
-            contour.append(point(values[0], values[1], 0))
-            values = values[2:]
-        if command == "H":
-            x = values[0]
+            contour.append(
+                (
+                    round((numbers[i] - left) * FROM_SVG),
+                    round((-numbers[i + 1] - shift) * FROM_SVG),
+                    0,
+                )
+            )
+            x, y = numbers[i + 2], numbers[i + 3]
+            i += 4
+        elif command == "H":
+            x = numbers[i]
+            i += 1
         elif command == "V":
-            y = values[0]
+            y = numbers[i]
+            i += 1
+        elif command != "Z":  # M, L
+            x, y = numbers[i], numbers[i + 1]
+            i += 2
         else:
-            x, y = values
-        contour.append(point(x, y, ON_CURVE))
-        if command == "M":
-            command = "L"  # further pairs after M are lines
+            continue
+        contour.append((round((x - left) * FROM_SVG), round((-y - shift) * FROM_SVG), ON_CURVE))
     if contour:
         out.append(contour)
     return out
