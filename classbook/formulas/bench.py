@@ -255,7 +255,7 @@ def lesson_pages(out: Path, cache: Path) -> list[Path]:
             out / f"{name}.pdf", pdf_variant="pdf/ua-1"
         )
         pages.append(out / f"{name}.pdf")
-    stix = Path(__import__("ziamath").__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    stix = Path(str(__import__("ziamath").__file__)).parent / "fonts" / "STIXTwoMath-Regular.ttf"
     serif = (FONTS / "NotoSerif-Regular.ttf").as_uri()
     # The web: temml's own stylesheet (alignment, spacing, fonts), with STIX Two Math from the
     # ziamath wheel in place of the font file it expects beside it (nothing from another host).
@@ -423,6 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     wonce.add_argument("count", type=int)
     wonce.add_argument("renders", type=int)
     args = parser.parse_args(argv)
+    result: object
     if args.command == "convert":
         result = bench_convert(args.runs, args.count)
     elif args.command == "weasyprint":

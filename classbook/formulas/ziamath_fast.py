@@ -75,4 +75,4 @@ def uninstall() -> None:
     if not _ORIGINAL:
         return
     Mrow._get_height_nostretch = _ORIGINAL.pop("height")  # type: ignore[method-assign]
-    styles.asdict = _ORIGINAL.pop("asdict")  # type: ignore[assignment]
+    styles.asdict = _ORIGINAL.pop("asdict")
