@@ -1,4 +1,4 @@
-"""PDF/UA-1 repairs of WeasyPrint's tagged PDF: links, list items, table headers, artifacts."""
+"""PDF/UA-1 repairs of WeasyPrint's tagged PDF: links, lists, tables, artifacts, formulas."""
 
 from __future__ import annotations
 
@@ -121,15 +121,21 @@ def _element_text(element: Any) -> str:
     return ""
 
 
-def repair(path: Path, texts: Sequence[Sequence[str]], chains: Sequence[Sequence[int]]) -> None:
+def repair(
+    path: Path,
+    texts: Sequence[Sequence[str]],
+    chains: Sequence[Sequence[int]],
+    formulas: Sequence[Sequence[str | None]] | None = None,
+) -> None:
     """Rewrite the tagged PDF at ``path`` in place so that it meets PDF/UA-1.
 
     ``texts`` are the links' texts from :func:`link_texts`, ``chains`` the page
-    continuations from :func:`continuations`. The output depends only on the
+    continuations from :func:`continuations`, ``formulas`` which figures are formulas
+    (:func:`classbook.render.figures.formula_alts`). The output depends only on the
     input's bytes (no dates, a content-derived /ID): rebuilds stay byte-identical.
     """
     with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
-        _Repair(pdf, texts, chains).run()
+        _Repair(pdf, texts, chains, formulas).run()
         pdf.save(path, deterministic_id=True, compress_streams=True)
 
 
@@ -145,11 +151,16 @@ class _Repair:
     """One pass over a document's structure tree."""
 
     def __init__(
-        self, pdf: pikepdf.Pdf, texts: Sequence[Sequence[str]], chains: Sequence[Sequence[int]]
+        self,
+        pdf: pikepdf.Pdf,
+        texts: Sequence[Sequence[str]],
+        chains: Sequence[Sequence[int]],
+        formulas: Sequence[Sequence[str | None]] | None = None,
     ) -> None:
         self.pdf = pdf
         self.texts = texts
         self.chains = chains
+        self.formulas = formulas
         #: Header cell ids of dropped repeated headers -> the ids of the headers they repeat.
         self.header_ids: dict[str, Object] = {}
         tree = pdf.Root.StructTreeRoot.ParentTree
@@ -163,6 +174,8 @@ class _Repair:
     def run(self) -> None:
         self.readable_links()
         root = self.pdf.Root.StructTreeRoot
+        if self.formulas is not None:
+            self.tag_formulas(root, self.formulas)
         self.join_pages(root)
         reachable = {element.objgen for element in self.elements(root)}
         self.artifacts(reachable)
@@ -199,6 +212,26 @@ class _Repair:
                 self.parents[self.page_keys[page.objgen]][mcid] = element
             elif _is_objr(kid):
                 self.parents[int(kid.Obj.StructParent)] = element
+
+    # -- Formulas --------------------------------------------------------------------------
+
+    def tag_formulas(self, root: Object, formulas: Sequence[Sequence[str | None]]) -> None:
+        """A formula's drawing is a /Formula, not a /Figure (PDF/UA-1 7.7), its /Alt the
+        spoken text WeasyPrint took from the SVG's <title>; its /BBox stays."""
+        by_page: dict[tuple[int, int], list[Dictionary]] = {}
+        for element in self.elements(root):
+            if element.get("/S") == "/Figure":
+                by_page.setdefault(element.Pg.objgen, []).append(element)
+        for number, (page, alts) in enumerate(zip(self.pdf.pages, formulas, strict=True)):
+            figures = by_page.get(page.obj.objgen, [])
+            if len(figures) != len(alts):
+                raise ValueError(f"page {number + 1}: {len(figures)} figures, {len(alts)} boxes")
+            for figure, speech in zip(figures, alts, strict=True):
+                if speech is None:
+                    continue
+                if str(figure.get("/Alt", "")) != speech:
+                    raise ValueError(f"page {number + 1}: a formula's /Alt is not its speech")
+                figure.S = Name.Formula
 
     # -- Elements split across pages --------------------------------------------------------
 
