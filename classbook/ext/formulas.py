@@ -132,9 +132,10 @@ def _convert(app: Sphinx, env: BuildEnvironment) -> list[str]:
             result = results[Formula(tex, display)]
             if isinstance(result, Failed):
                 quoted = tex if len(tex) <= QUOTE else tex[: QUOTE - 1] + "…"
+                delimiter = "$$" if display else "$"
                 logger.warning(
-                    "formula %r cannot be converted: %s",
-                    quoted,
+                    "formula %s cannot be converted: %s",
+                    f"{delimiter}{' '.join(quoted.split())}{delimiter}",
                     result.message,
                     location=(docname, line),
                     type="classbook",
