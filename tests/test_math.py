@@ -73,7 +73,9 @@ def test_web_pages_carry_mathml_and_no_mathjax(math_book: Build) -> None:
         assert "mathjax" not in " ".join(LOADS.findall(text)).lower(), path
         remote = [url for url in LOADS.findall(text) if re.match(r"(https?:)?//", url)]
         assert remote == [], (path, remote)
-    # The stylesheet and the math font come from the site itself.
+    # The stylesheet and the math font come from the site itself, linked where formulas are.
+    assert "classbook-formulas.css" in pages[0].read_text(encoding="utf-8")
+    assert "classbook-formulas.css" not in (html / "index.html").read_text(encoding="utf-8")
     assert (html / "_static" / "classbook-formulas.css").is_file()
     assert (html / "_static" / "STIXTwoMath-Regular.ttf").is_file()
 

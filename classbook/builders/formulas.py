@@ -7,7 +7,7 @@ import re
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.locale import _
@@ -73,25 +73,31 @@ def visit_math_block(self: HTML5Translator, node: nodes.math_block) -> None:
     raise nodes.SkipNode
 
 
-def _web_assets(app: Sphinx) -> None:
-    """The web site (not the EPUB, not print) gets the stylesheet and the math font."""
-    if app.builder.format != "html" or app.builder.name == "epub":
-        return
-    if isinstance(app.builder, PrintMixin):
-        return
-    app.config.html_static_path.append(str(STATIC))
-    app.add_css_file(STYLESHEET)
+def _web(app: Sphinx) -> bool:
+    """The web site: not the EPUB, not print (they carry their own rules)."""
+    builder = app.builder
+    return (
+        builder.format == "html" and builder.name != "epub" and not isinstance(builder, PrintMixin)
+    )
 
 
-def _copy_font(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.builder.name == "epub":
-        return
-    if isinstance(app.builder, PrintMixin):
+def _stylesheet(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # Only pages with formulas link the stylesheet (as Sphinx's MathJax does its script).
+    if _web(app) and context.get("has_maths_elements"):
+        app.builder.add_css_file(STYLESHEET)  # type: ignore[attr-defined]  # an HTML builder
+
+
+def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    """The stylesheet and STIX Two Math into the site, when the book has formulas."""
+    if exception is not None or not _web(app) or not collected.results(app):
         return
     static = Path(app.outdir) / "_static"
-    if (static / STYLESHEET).is_file() and not (static / FONT).is_file():
-        with resources.as_file(resources.files("ziamath") / "fonts" / FONT) as font:
-            shutil.copyfile(font, static / FONT)
+    static.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(STATIC / STYLESHEET, static / STYLESHEET)
+    with resources.as_file(resources.files("ziamath") / "fonts" / FONT) as font:
+        shutil.copyfile(font, static / FONT)
 
 
 def mathml_documents(outdir: Path, names: list[str]) -> set[str]:
@@ -108,5 +114,5 @@ def setup(app: Sphinx) -> None:
     app.add_html_math_renderer(
         "classbook", inline_renderers=(visit_math, None), block_renderers=(visit_math_block, None)
     )
-    app.connect("builder-inited", _web_assets)
-    app.connect("build-finished", _copy_font)
+    app.connect("html-page-context", _stylesheet)
+    app.connect("build-finished", _copy_assets)
