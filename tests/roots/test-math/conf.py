@@ -11,6 +11,7 @@ smartquotes = False
 html_theme = "sphinx_book_theme"
 html_copy_source = False
 html_show_sourcelink = False
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "use_download_button": False,
     "article_footer_items": ["classbook-downloads.html"],
