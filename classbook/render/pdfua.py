@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
 
-from classbook.render import streams
+from classbook.render import figures, streams
 
 # pikepdf's stubs type what attribute access, get() and iteration give as Object (at run time
 # a Dictionary, an Array, or a plain int for a number): functions that take such values take
@@ -126,16 +126,18 @@ def repair(
     texts: Sequence[Sequence[str]],
     chains: Sequence[Sequence[int]],
     formulas: Sequence[Sequence[str | None]] | None = None,
+    glyphs: Mapping[int, str] | None = None,
 ) -> None:
     """Rewrite the tagged PDF at ``path`` in place so that it meets PDF/UA-1.
 
     ``texts`` are the links' texts from :func:`link_texts`, ``chains`` the page
     continuations from :func:`continuations`, ``formulas`` which figures are formulas
-    (:func:`classbook.render.figures.formula_alts`). The output depends only on the
+    (:func:`classbook.render.figures.formula_alts`), ``glyphs`` the speech of each formula
+    glyph (:func:`classbook.render.figures.glyph_speech`). The output depends only on the
     input's bytes (no dates, a content-derived /ID): rebuilds stay byte-identical.
     """
     with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
-        _Repair(pdf, texts, chains, formulas).run()
+        _Repair(pdf, texts, chains, formulas, glyphs).run()
         pdf.save(path, deterministic_id=True, compress_streams=True)
 
 
@@ -156,8 +158,10 @@ class _Repair:
         texts: Sequence[Sequence[str]],
         chains: Sequence[Sequence[int]],
         formulas: Sequence[Sequence[str | None]] | None = None,
+        glyphs: Mapping[int, str] | None = None,
     ) -> None:
         self.pdf = pdf
+        self.glyphs = glyphs
         self.texts = texts
         self.chains = chains
         self.formulas = formulas
@@ -176,6 +180,8 @@ class _Repair:
         root = self.pdf.Root.StructTreeRoot
         if self.formulas is not None:
             self.tag_formulas(root, self.formulas)
+        if self.glyphs:
+            self.tag_glyph_formulas(self.glyphs)
         self.join_pages(root)
         reachable = {element.objgen for element in self.elements(root)}
         self.artifacts(reachable)
@@ -232,6 +238,23 @@ class _Repair:
                 if str(figure.get("/Alt", "")) != speech:
                     raise ValueError(f"page {number + 1}: a formula's /Alt is not its speech")
                 figure.S = Name.Formula
+
+    def tag_glyph_formulas(self, glyphs: Mapping[int, str]) -> None:
+        """A formula drawn as a glyph: WeasyPrint's Span > Span > glyph becomes one /Formula
+        with /Alt = the spoken text of that glyph's formula."""
+        for page in self.pdf.pages:
+            mapping = self.parents[int(page.StructParents)]
+            for mcid, glyph in dict(figures.glyph_marks(page)).items():
+                if glyph not in glyphs:
+                    raise ValueError(f"glyph {glyph} of the formula font is no formula")
+                inner = mapping[mcid]
+                outer = inner.get("/P")
+                target = inner
+                if outer is not None and outer.get("/S") == "/Span" and len(kids(outer)) == 1:
+                    self.set_kids(outer, kids(inner))
+                    target = outer
+                target.S = Name.Formula
+                target.Alt = pikepdf.String(glyphs[glyph])
 
     # -- Elements split across pages --------------------------------------------------------
 

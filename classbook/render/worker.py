@@ -175,6 +175,7 @@ class Renderer:
                 pdfua.link_texts(document),
                 pdfua.continuations(document),
                 figures.formula_alts(document),
+                figures.glyph_speech(job.html.read_text(encoding="utf-8")),
             )
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
