@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,14 +127,18 @@ def _convert(app: Sphinx, env: BuildEnvironment) -> list[str]:
     results: dict[Formula, Result] = {}
     if formulas:
         language = (app.config.language or "en").split("_")[0].split("-")[0]
-        try:
-            results = convert_all(
-                formulas,
-                cache_dir(app),
-                locale=language if language in SPEECH_LOCALES else "en",
-            )
-        except ToolsError as error:
-            raise FormulaToolsError(str(error)) from None
+        folder = cache_dir(app)
+        folder.mkdir(parents=True, exist_ok=True)
+        # One conversion at a time per cache: the teacher edition's process starts beside
+        # the student steps on the same formulas; it waits, then finds them converted.
+        with (folder / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                results = convert_all(
+                    formulas, folder, locale=language if language in SPEECH_LOCALES else "en"
+                )
+            except ToolsError as error:
+                raise FormulaToolsError(str(error)) from None
     app.classbook_formula_results = results  # type: ignore[attr-defined]  # per application
     for docname in sorted(records):
         for tex, display, line in records[docname]:
