@@ -27,7 +27,8 @@ export $(ARGUMENTS)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
+SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*) \
+  $(wildcard classbook/formulas/node/package*.json)
 # The set-up is keyed by the bytes of what it installs from, not by file dates: a fresh clone
 # or a virtualenv shared by several books (make book VENV=../shared-venv) is not set up again
 # for the same requirements.

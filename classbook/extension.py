@@ -16,6 +16,7 @@ from classbook.builders import (
     claimreview,
     context,
     downloads,
+    formulas,
     navigation,
     packets,
     pagemap,
@@ -39,6 +40,7 @@ from classbook.ext import (
     timeline,
     words,
 )
+from classbook.ext import formulas as formula_collection
 from classbook.urls import site_address
 
 if TYPE_CHECKING:
@@ -132,6 +134,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     registercheck.setup(app)
     stores.setup(app)
     timeline.setup(app)
+    formula_collection.setup(app)
     for name, directive in directives.DIRECTIVES.items():
         app.add_directive(name, directive)
 
@@ -150,4 +153,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     claimreview.setup(app)
     web.setup(app)
     navigation.setup(app)
+    formulas.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -128,6 +128,8 @@ class Build:
                     confoverrides={
                         "nitpicky": True,
                         "classbook_edition": step.edition,
+                        # Beside the render cache: formulas outlive the work area.
+                        "classbook_formula_cache": str(self.cache.folder.parent / "formulas"),
                         **self.overrides,
                     },
                     status=None,
