@@ -1,0 +1,109 @@
+"""The HTML a cartridge carries (topic text, pages, quiz prompts), built as lxml trees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import lxml.html
+from lxml import etree
+
+from classbook import urls
+from classbook.cartridge import xmlout
+
+#: Elements whose content never reaches a reader: dropped with everything inside them.
+_DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "form", "base", "meta"})
+_LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "cite")
+
+
+def _clean(element: etree._Element) -> None:
+    """Drop what an LMS would run or fetch (scripts, handlers, unsafe links) from a tree."""
+    for child in list(element.iter()):
+        if not isinstance(child.tag, str) or child.tag.lower() in _DROPPED:
+            if child is not element and child.getparent() is not None:
+                child.drop_tree()
+            continue
+        for name in list(child.attrib):
+            low = name.lower()
+            handler = low.startswith("on") or low in {"style", "srcdoc"}
+            if handler or (low in _LINK_ATTRIBUTES and not urls.allowed(child.attrib[name])):
+                del child.attrib[name]
+
+
+def fragment(markup: str) -> list[etree._Element]:
+    """The elements of an HTML fragment, cleaned; loose text is wrapped in a paragraph."""
+    if not markup.strip():
+        return []
+    wrapper = lxml.html.fragment_fromstring(xmlout.text(markup), create_parent="div")
+    _clean(wrapper)
+    if wrapper.text and wrapper.text.strip():
+        paragraph = lxml.html.Element("p")
+        paragraph.text, wrapper.text = wrapper.text, None
+        wrapper.insert(0, paragraph)
+    return list(wrapper)
+
+
+def _block(language: str, direction: str) -> etree._Element:
+    block = lxml.html.Element("div", lang=language)
+    if direction == "rtl":
+        block.set("dir", "rtl")
+    return block
+
+
+def _sub(parent: etree._Element, tag: str, text: str = "", **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, tag, **attributes)
+    if text:
+        element.text = xmlout.text(text)
+    return element
+
+
+def serialise(element: etree._Element) -> str:
+    """``element`` as HTML text, to be stored as the text of an XML element."""
+    return lxml.html.tostring(element, encoding="unicode", method="html")
+
+
+def topic_text(
+    intro: str, questions: Iterable[str], url: str, link_text: str, *, language: str, direction: str
+) -> str:
+    """A discussion topic's body: the questions as a list, then a link to their page."""
+    block = _block(language, direction)
+    if intro:
+        _sub(block, "p", intro)
+    items = _sub(block, "ol")
+    for question in questions:
+        _sub(items, "li", question)
+    _sub(_sub(block, "p"), "a", link_text, href=url)
+    return serialise(block)
+
+
+def prompt(question: str, language: str, direction: str) -> str:
+    """One quiz question's prompt as HTML."""
+    block = _block(language, direction)
+    _sub(block, "p", question)
+    return serialise(block)
+
+
+def page(title: str, body: str, language: str, direction: str) -> bytes:
+    """A whole HTML page: ``title`` as its heading, then the cleaned ``body`` fragment."""
+    root = lxml.html.Element("html", lang=language)
+    if direction == "rtl":
+        root.set("dir", "rtl")
+    head = _sub(root, "head")
+    _sub(head, "meta", charset="utf-8")
+    _sub(head, "title", xmlout.line(title))
+    content = _sub(root, "body")
+    _sub(content, "h1", xmlout.line(title))
+    for element in fragment(body):
+        content.append(element)
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="UTF-8", method="html")
+
+
+def element(
+    tag: str, text: str = "", *children: etree._Element, **attributes: str
+) -> etree._Element:
+    """A new HTML element with escaped ``text`` and ``children``."""
+    made = lxml.html.Element(tag, **attributes)
+    if text:
+        made.text = xmlout.text(text)
+    for child in children:
+        made.append(child)
+    return made
