@@ -7,6 +7,7 @@ import hashlib
 import html
 import io
 import os
+import pickle
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -139,6 +140,7 @@ def assignment(tmp_path_factory: pytest.TempPathFactory) -> Cartridge:
                 "<p>Read the <strong>source</strong> & the notes.</p>"
                 '<ol><li>Underline every date.</li><li onclick="steal()">Answer.</li></ol>'
                 '<script>alert("x")</script><p><a href="javascript:alert(1)">trap</a></p>'
+                '<p>See <a href="chapters/samples.html#bias">the samples</a>.</p>'
             ),
             due=dt.date(2026, 9, 18),
             due_label="موعد التسليم:",
@@ -345,6 +347,8 @@ def test_the_instructions_page_carries_no_script_handler_or_unsafe_link(packages
     assert "موعد التسليم: 2026-09-18" in text.paragraphs
     for bad in ("<script", "onclick", "javascript:", "steal"):
         assert bad not in page
+    # A link to a page of the book opens that page on the site, not a path in the LMS.
+    assert text.links[-1] == (BASE + "chapters/samples.html#bias", "the samples")
     # CC 1.3 marks the page as the assignment's instructions; CC 1.1 has no such value.
     assert 'intendeduse="assignment"' in manifest
 
@@ -364,8 +368,6 @@ def test_a_rebuild_gives_the_same_bytes_in_another_process(book, tmp_path):
         "book = pickle.load(open(sys.argv[1], 'rb'))\n"
         "sys.stdout.buffer.write(cartridge_bytes(book, base_url=sys.argv[2], profile=CC13))\n"
     )
-    import pickle
-
     (tmp_path / "book.pickle").write_bytes(pickle.dumps(book))
     env = {**os.environ, "PYTHONHASHSEED": "4242"}
     done = subprocess.run(
@@ -430,6 +432,15 @@ def test_the_base_url_is_kept_as_given_with_one_trailing_slash():
         "https://classbook-books.github.io/ethics/"
     )
     assert check_base_url(BASE) == BASE
+
+
+def test_a_title_that_is_only_space_or_a_quiz_without_questions_is_refused(book):
+    module = Module("blank", " \n\t", (WebLink("Read", "a.html"),))
+    cartridge = Cartridge(**{**book.__dict__, "contents": (module,)})
+    with pytest.raises(ValueError, match="M_blank has an empty title"):
+        cartridge_bytes(cartridge, base_url=BASE)
+    with pytest.raises(ValueError, match="no question"):
+        EssayQuiz("Empty", ())
 
 
 def test_keys_and_file_names_are_plain_ascii(tmp_path):

@@ -17,6 +17,7 @@ def instructions_body(assignment: Assignment) -> str:
         when = assignment.due_text or assignment.due.isoformat()
         due = html.element("time", when, datetime=assignment.due.isoformat())
         block.append(html.element("p", "", label, due))
+    # Relative links stay relative here: the page is made absolute when it is packaged.
     block.extend(html.fragment(assignment.instructions))
     return html.serialise(block)
 
@@ -32,7 +33,7 @@ def assignment_cartridge(assignment: Assignment) -> Cartridge:
         intended_use="assignment",
     )
     items: list[Item] = [page, *assignment.reading, *assignment.packet, *assignment.discussions]
-    if assignment.quiz and assignment.quiz.questions:
+    if assignment.quiz:
         items.append(assignment.quiz)
     due = f" ({assignment.due.isoformat()})" if assignment.due else ""
     return Cartridge(

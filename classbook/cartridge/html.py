@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -15,7 +16,17 @@ _DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "form", "b
 _LINK_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "cite")
 
 
-def _clean(element: etree._Element) -> None:
+def _link(value: str, base_url: str) -> str | None:
+    """A link's new value: refused schemes dropped (None), the book's own pages made
+    absolute, since a relative link would resolve against the LMS's page instead."""
+    if not urls.allowed(value):
+        return None
+    if urls.remote(value) or value.startswith("#"):
+        return value
+    return urljoin(base_url, value)
+
+
+def _clean(element: etree._Element, base_url: str) -> None:
     """Drop what an LMS would run or fetch (scripts, handlers, unsafe links) from a tree."""
     for child in list(element.iter()):
         if not isinstance(child.tag, str) or child.tag.lower() in _DROPPED:
@@ -24,17 +35,20 @@ def _clean(element: etree._Element) -> None:
             continue
         for name in list(child.attrib):
             low = name.lower()
-            handler = low.startswith("on") or low in {"style", "srcdoc"}
-            if handler or (low in _LINK_ATTRIBUTES and not urls.allowed(child.attrib[name])):
+            link = _link(child.attrib[name], base_url) if low in _LINK_ATTRIBUTES else ""
+            if low.startswith("on") or low in {"style", "srcdoc"} or link is None:
                 del child.attrib[name]
+            elif link:
+                child.attrib[name] = link
 
 
-def fragment(markup: str) -> list[etree._Element]:
-    """The elements of an HTML fragment, cleaned; loose text is wrapped in a paragraph."""
+def fragment(markup: str, base_url: str = "") -> list[etree._Element]:
+    """The elements of an HTML fragment, cleaned, links relative to ``base_url`` made
+    absolute (kept relative without one); loose text is wrapped in a paragraph."""
     if not markup.strip():
         return []
     wrapper = lxml.html.fragment_fromstring(xmlout.text(markup), create_parent="div")
-    _clean(wrapper)
+    _clean(wrapper, base_url)
     if wrapper.text and wrapper.text.strip():
         paragraph = lxml.html.Element("p")
         paragraph.text, wrapper.text = wrapper.text, None
@@ -82,7 +96,7 @@ def prompt(question: str, language: str, direction: str) -> str:
     return serialise(block)
 
 
-def page(title: str, body: str, language: str, direction: str) -> bytes:
+def page(title: str, body: str, base_url: str, *, language: str, direction: str) -> bytes:
     """A whole HTML page: ``title`` as its heading, then the cleaned ``body`` fragment."""
     root = lxml.html.Element("html", lang=language)
     if direction == "rtl":
@@ -92,7 +106,7 @@ def page(title: str, body: str, language: str, direction: str) -> bytes:
     _sub(head, "title", xmlout.line(title))
     content = _sub(root, "body")
     _sub(content, "h1", xmlout.line(title))
-    for element in fragment(body):
+    for element in fragment(body, base_url):
         content.append(element)
     return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="UTF-8", method="html")
 

@@ -85,6 +85,11 @@ class EssayQuiz:
     title: str
     questions: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # The CC QTI profile's section holds at least one item.
+        if not self.questions:
+            raise ValueError(f"cartridge: the quiz {self.title!r} has no question")
+
 
 Item = WebLink | File | Discussion | Page | EssayQuiz
 

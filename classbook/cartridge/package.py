@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from classbook.cartridge import html, manifest, qti, siteurl, topic, weblink
+from classbook.cartridge import html, manifest, qti, siteurl, topic, weblink, xmlout
 from classbook.cartridge.manifest import Node, Resource
 from classbook.cartridge.model import (
     Cartridge,
@@ -69,7 +69,7 @@ class _Layout:
             case File(title=title, source=source):
                 ref = self.content(rid, f"{folder}/{item.package_name}", source.read_bytes())
             case Page(title=title, body=body, name=name, intended_use=use):
-                data = html.page(title, body, language, direction)
+                data = html.page(title, body, self.base_url, language=language, direction=direction)
                 ref = self.content(rid, f"{folder}/{name}", data, use)
             case Discussion(title=title):
                 url = self.url(item.href)
@@ -96,17 +96,24 @@ class _Layout:
                 ref = self.learning_object(rid, self.profile.type_quiz, "assessment.xml", data)
             case _:
                 raise TypeError(f"cartridge: {type(item).__name__} is not an item a module holds")
-        return Node(f"I_{module.key}_{index}", title, ref)
+        return _node(f"I_{module.key}_{index}", title, ref)
 
     def module(self, module: Module) -> Node:
         leaves = tuple(self.item(module, n, item) for n, item in enumerate(module.items, 1))
-        return Node(f"M_{module.key}", module.title, children=leaves)
+        return _node(f"M_{module.key}", module.title, children=leaves)
 
     def entry(self, entry: Part | Module) -> Node:
         if isinstance(entry, Module):
             return self.module(entry)
         modules = tuple(self.module(module) for module in entry.modules)
-        return Node(f"P_{entry.key}", entry.title, children=modules)
+        return _node(f"P_{entry.key}", entry.title, children=modules)
+
+
+def _node(identifier: str, title: str, ref: str | None = None, children: tuple = ()) -> Node:
+    # Every item but the organization's root needs a title an LMS can show.
+    if not xmlout.line(title):
+        raise ValueError(f"cartridge: {identifier} has an empty title")
+    return Node(identifier, title, ref, children)
 
 
 def package_files(
