@@ -4,7 +4,6 @@ SHELL := /bin/bash
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 BUILD  := _build
 # One process builds every output named (classbook/publish/orchestrator.py): a Sphinx read per
 # edition (student; teacher with -t teacher), every builder over it, one WeasyPrint pool and
@@ -18,21 +17,27 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 # The values people give targets (make packet TITLE='Trip costs $5') reach the commands as
 # written, through the environment: make would otherwise expand "$5" to nothing and run
 # "$(shell …)" inside a title. Recipes read them as shell variables ("$$TITLE").
-ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE LICENSE URL
+ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE LICENSE URL \
+  PIPELINE
 $(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
 export $(ARGUMENTS)
 
-.PHONY: help setup book html epub pdf handouts dist verify new-book bench test lint format clean
+.PHONY: help setup book html epub pdf handouts dist verify new-book bench test test-fast docs lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
-$(STAMP): $(SETUP_INPUTS)
+# The set-up is keyed by the bytes of what it installs from, not by file dates: a fresh clone
+# or a virtualenv shared by several books (make book VENV=../shared-venv) is not set up again
+# for the same requirements.
+STAMP := $(VENV)/.installed-$(shell cat $(SETUP_INPUTS) | sha256sum | cut -c1-16)
+$(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m classbook setup-machine
 	classbook/setup/install-node-tools.sh .tools
+	rm -f $(VENV)/.installed*
 	touch $@
 
 setup: $(STAMP) ## Create .venv and install Debian and Python packages (done by every target)
@@ -71,8 +76,8 @@ packet: $(STAMP) ## One packet without a file: make packet CHAPTERS="2 3 5" TITL
 # A parse of its own (-t teacher), published beside the student PDFs.
 teacher: pdf ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -letter.pdf
 
-dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, SHA256SUMS
-	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist
+dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, the pipeline's wheel and sdist, SHA256SUMS
+	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist --pipeline .
 
 verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output
 	$(PY) -m classbook verify --build-dir $(BUILD)
@@ -81,24 +86,33 @@ verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built o
 # The arguments reach the recipe as environment variables (ARGUMENTS above): quotes are safe.
 new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.docx DEST=../mybook
 	@test -n "$$SOURCE" -a -n "$$DEST" || { echo 'usage: make new-book SOURCE=doc.txt|.md|.docx' \
-	  'DEST=folder [TITLE=...] [AUTHOR=...] [LANGUAGE=en] [LICENSE=...] [URL=...]' >&2; exit 2; }
+	  'DEST=folder [TITLE=...] [AUTHOR=...] [LANGUAGE=en] [LICENSE=...] [URL=...]' \
+	  '[PIPELINE=checkout]' >&2; exit 2; }
 	$(PY) -m classbook new-book "$$SOURCE" "$$DEST" $${TITLE:+--title "$$TITLE"} \
 	  $${AUTHOR:+--author "$$AUTHOR"} $${LANGUAGE:+--language "$$LANGUAGE"} \
-	  $${LICENSE:+--license "$$LICENSE"} $${URL:+--url "$$URL"}
+	  $${LICENSE:+--license "$$LICENSE"} $${URL:+--url "$$URL"} \
+	  $${PIPELINE:+--pipeline "$$PIPELINE"}
 
 bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
-	$(PY) -m classbook.bench $${CHAPTERS:+--chapters "$$CHAPTERS"}
+	$(PY) tools/bench.py $${CHAPTERS:+--chapters "$$CHAPTERS"}
 
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest
 
-lint: $(STAMP) ## Check code style with ruff
-	$(VENV)/bin/ruff check classbook tests conf.py
-	$(VENV)/bin/ruff format --check classbook tests conf.py
+test-fast: $(STAMP) ## The tests that build no whole book (under two minutes): the inner loop
+	$(PY) -m pytest -m "not book and not build and not browser"
+
+docs: $(STAMP) ## The documentation site (docs/) -> _build/docs/ (warnings are errors)
+	$(PY) -m sphinx -b html -nW --keep-going -q docs $(BUILD)/docs
+
+lint: $(STAMP) ## Check code style with ruff and types with mypy
+	$(VENV)/bin/ruff check classbook tests tools conf.py
+	$(VENV)/bin/ruff format --check classbook tests tools conf.py
+	$(VENV)/bin/mypy classbook
 
 format: $(STAMP) ## Reformat code with ruff
-	$(VENV)/bin/ruff format classbook tests conf.py
-	$(VENV)/bin/ruff check --fix classbook tests conf.py
+	$(VENV)/bin/ruff format classbook tests tools conf.py
+	$(VENV)/bin/ruff check --fix classbook tests tools conf.py
 
 clean: ## Remove _build/ (keeps .venv)
 	rm -rf $(BUILD)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from classbook.urls import site_address
+
 # The pipeline, `classbook`, is an installed package (requirements.txt installs this
 # checkout): a Sphinx extension with its templates, themes and commands.
 
@@ -13,7 +15,10 @@ author = "Classbook editors (annotations); source text anonymous"
 copyright = "2026, Classbook Editions"
 version = release = "1.0"
 language = "en"
-html_baseurl = "https://books.example.org/homs-massacre/"
+# Where the site is published: set the address here once the book has a host of its own;
+# until then, the GitHub Pages or Read the Docs address of the build, or none (no QR code or
+# web address is printed, and no sitemap is made, rather than one that leads nowhere).
+html_baseurl = site_address("")
 
 extensions = [
     "myst_parser",
@@ -45,7 +50,9 @@ bibtex_reference_style = "label"
 # -- Web site (sphinx-book-theme) ------------------------------------------------
 # Sitemap, 404 page and Open Graph tags come from well-kept extensions; classbook/builders/web.py
 # adds the generated cover, the landing page and the theme's accessibility fixes.
-extensions += ["sphinx_sitemap", "notfound.extension", "sphinxext.opengraph"]
+extensions += ["notfound.extension", "sphinxext.opengraph"]
+if html_baseurl:
+    extensions.append("sphinx_sitemap")
 html_theme = "sphinx_book_theme"
 html_title = "The Homs Massacre, February 2012"
 html_last_updated_fmt = "%d %B %Y"

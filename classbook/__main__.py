@@ -7,9 +7,8 @@ import gc
 import sys
 from collections.abc import Sequence
 
-from classbook import machine, publish
-from classbook.builders import packets
-from classbook.publish import orchestrator, verify
+from classbook import machine
+from classbook.publish import dist, orchestrator, packet, verify
 from classbook.sources import scaffold
 
 
@@ -18,8 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classbook", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     orchestrator.add_commands(commands)  # build
-    publish.add_commands(commands)  # dist
-    packets.add_commands(commands)  # packet
+    dist.add_commands(commands)  # dist
+    packet.add_commands(commands)  # packet
     scaffold.add_commands(commands)  # new-book
     verify.add_commands(commands)  # verify
     machine.add_commands(commands)  # setup-machine

@@ -52,7 +52,21 @@ def sphinx(
     return build_main([*args, *extra])
 
 
-def build_all(srcdir: Path, confdir: Path, root: Path, *, cache: Path | None = None) -> Build:
+#: The repository the real book is built for in the tests, as GitHub Pages' workflow names it:
+#: its site's address (classbook.urls.site_address) is where QR codes and printed links lead.
+REPOSITORY = "classbook-editions/homs-massacre"
+#: That site's address.
+SITE = "https://classbook-editions.github.io/homs-massacre/"
+
+
+def build_all(
+    srcdir: Path,
+    confdir: Path,
+    root: Path,
+    *,
+    cache: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Build:
     """Build every output of a book into ``root`` as `make book` does (one process, the
     orchestrator); fail the test session on any warning."""
     args = ["build", "-q", "--source-dir", str(srcdir), "--conf-dir", str(confdir)]
@@ -60,7 +74,7 @@ def build_all(srcdir: Path, confdir: Path, root: Path, *, cache: Path | None = N
     done = subprocess.run(
         [sys.executable, "-m", "classbook", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(environ or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -69,10 +83,24 @@ def build_all(srcdir: Path, confdir: Path, root: Path, *, cache: Path | None = N
     return Build(root)
 
 
+#: Fixtures that build a whole book (every output): their tests are not in the fast tier.
+BOOK_FIXTURES = frozenset({"book", "mini"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need a whole book built (``-m "not book"`` leaves them out)."""
+    for item in items:
+        if BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.book)
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real book, every output built once for the whole session."""
-    return build_all(ROOT / "book", ROOT, tmp_path_factory.mktemp("book"), cache=CACHE)
+    root = tmp_path_factory.mktemp("book")
+    return build_all(
+        ROOT / "book", ROOT, root, cache=CACHE, environ={"GITHUB_REPOSITORY": REPOSITORY}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,9 @@ from pypdf import PdfReader
 
 from classbook import __main__ as cli
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 CORPUS = Path(__file__).parent / "corpus"
 EPOCH = "1700000000"
 CHAPTER = "chapters/02-second.md"

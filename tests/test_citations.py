@@ -12,6 +12,9 @@ from helpers import run_classbook
 
 from classbook.ext.citations import problem
 
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
+
 CORPUS = Path(__file__).parent / "corpus"
 CASES = ["citation-unknown-key", "citation-broken-key-list", "citation-empty-role"]
 CASES += ["citation-stray-comma"]

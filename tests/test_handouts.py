@@ -8,15 +8,16 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pytest
+from conftest import SITE
 from helpers import SOURCE, fold, pdf_pages
 from pypdf import PdfReader
 
-from classbook.builders import handout_name
+from classbook.outputs import handout as handout_name
 from classbook.sources import read_source
 
 SECTIONS = read_source(SOURCE)
 CHAPTERS = sorted(p.stem for p in (SOURCE.parents[1] / "chapters").glob("*.md"))
-BASE = "https://books.example.org/homs-massacre/"
+BASE = SITE
 MEDIA = {"a4": (595, 842), "letter": (612, 792)}
 
 

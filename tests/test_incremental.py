@@ -22,11 +22,17 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, ROOTS
 from helpers import replace_once, run_classbook
+from sphinx.application import Sphinx
 
 from classbook import render
 from classbook.builders import downloads
+from classbook.builders.rendering import ClassbookSphinx
 from classbook.publish import aside
 from classbook.render.cache import RenderCache
+from classbook.render.service import RenderService
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 EPOCH = "1700000000"
 ASSIGNMENT = "title: Week 1\nchapters: [last]\npaper: both\n"
@@ -220,26 +226,41 @@ def test_a_failed_build_keeps_the_outputs_and_the_cache_consistent(project: Path
     }
 
 
-def test_the_site_waits_for_its_downloads_and_copies_none_of_a_failed_build() -> None:
+class _Sink:
+    """A render service that has laid out some PDFs (classbook.render.service.RenderSink)."""
+
+    def __init__(self, futures: dict[str, Future[render.Result]]) -> None:
+        self.futures = futures
+
+    def future(self, label: str) -> Future[render.Result] | None:
+        return self.futures.get(label)
+
+    def wait(self, futures: list[Future[render.Result]]) -> list[render.Result]:
+        return [future.result() for future in futures]
+
+
+def test_the_site_waits_for_its_downloads_and_copies_none_of_a_failed_build(
+    tmp_path: Path,
+) -> None:
     # In one build of every output the site's pages are written while the PDFs are laid
     # out (builders/downloads.py): it waits for those it copies, and a failed one is the
     # render's failure to report (the build then publishes nothing), not a missing file.
-    job = render.Job(Path("a.html"), Path("a.pdf"), "a4")
+    job = render.Job(tmp_path / "a.html", tmp_path / "work" / "handouts" / "01-a4.pdf", "a4")
     done: Future[render.Result] = Future()
     done.set_result(render.Result(job))
     failed: Future[render.Result] = Future()
     failed.set_exception(render.RenderError("a.html: rendering a.pdf took longer than 1 s"))
-    with render.RenderService(workers=1) as service:
-        service.by_label.update({"handouts/01-a4.pdf": done, "pdf/book-a4.pdf": failed})
-        render.active = service
-        try:
-            assert downloads.in_progress("pdf/book-a4.pdf")
-            assert not downloads.in_progress("pdf/book-letter.pdf")
-            assert downloads.rendered(["handouts/01-a4.pdf", "epub/book.epub"])
-            assert not downloads.rendered(["handouts/01-a4.pdf", "pdf/book-a4.pdf"])
-        finally:
-            render.active = None
-    assert downloads.rendered(["pdf/book-a4.pdf"])  # a plain sphinx-build waits for nothing
+    # The application as the orchestrator makes it, without running Sphinx.
+    app = ClassbookSphinx.__new__(ClassbookSphinx)
+    app.render_sink = _Sink({"handouts/01-a4.pdf": done, "pdf/book-a4.pdf": failed})
+    assert downloads.in_progress(app, "pdf/book-a4.pdf")
+    assert not downloads.in_progress(app, "pdf/book-letter.pdf")
+    assert downloads.made(app, "handouts", "01-a4.pdf") == job.pdf  # where it was laid out
+    assert downloads.made(app, "pdf", "book-a4.pdf") is None
+    # A plain sphinx-build (no render service) finds each output in its folder beside.
+    plain = Sphinx.__new__(Sphinx)
+    plain.outdir = tmp_path / "out" / "html"
+    assert downloads.made(plain, "pdf", "book-a4.pdf") == tmp_path / "out" / "pdf" / "book-a4.pdf"
 
 
 def test_the_cache_is_pruned_of_entries_no_output_uses(project: Path) -> None:
@@ -280,7 +301,7 @@ def _svg(colour: str) -> bytes:
 def test_a_cache_hit_gives_the_same_bytes_and_replays_the_warnings(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path / "cache")
     job = _page(tmp_path / "build", _svg("red"))
-    with render.RenderService(cache=cache, workers=1) as service:
+    with RenderService(cache=cache, workers=1) as service:
         [first] = service.wait([service.submit(job)])
         data = job.pdf.read_bytes()
         [second] = service.wait([service.submit(job)])
@@ -294,7 +315,7 @@ def test_a_cache_hit_gives_the_same_bytes_and_replays_the_warnings(tmp_path: Pat
 def test_the_cache_key_changes_when_a_referenced_image_changes(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path / "cache")
     job = _page(tmp_path / "build", _svg("red"))
-    with render.RenderService(cache=cache, workers=1) as service:
+    with RenderService(cache=cache, workers=1) as service:
         service.wait([service.submit(job)])
         assert cache.fetch(job) is not None
         (tmp_path / "build" / "figure.svg").write_bytes(_svg("blue"))  # same name
@@ -307,7 +328,7 @@ def test_a_closed_render_service_neither_feeds_nor_restarts_its_pool(tmp_path: P
     # After Ctrl-C the pool is stopped while a result may still be coming back; the late
     # callback then asks for the next queued job, exactly as a submit does here.
     first, second = _page(tmp_path / "one", _svg("red")), _page(tmp_path / "two", _svg("blue"))
-    service = render.RenderService(workers=1)
+    service = RenderService(workers=1)
     service.submit(first)
     service.close()
     late = service.submit(second)  # must not raise "Pool not running" nor start workers
@@ -320,7 +341,7 @@ def test_a_closed_render_service_neither_feeds_nor_restarts_its_pool(tmp_path: P
 def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path / "cache")
     job = _page(tmp_path / "build", _svg("red"))
-    with render.RenderService(cache=cache, workers=1) as service:
+    with RenderService(cache=cache, workers=1) as service:
         service.wait([service.submit(job)])
     [entry] = (tmp_path / "cache").glob("*.pdf")
     entry.write_bytes(b"%PDF-1.7 damaged")
@@ -334,7 +355,7 @@ def _dies_without_a_report(channel: object) -> None:
 def test_a_process_beside_the_build_that_dies_fails_the_build_with_a_line(capfd) -> None:
     beside = aside.Aside(_dies_without_a_report, (), "teacher bookpdf")
     beside.start()
-    with render.RenderService(workers=1) as service:
+    with RenderService(workers=1) as service:
         beside.forward_to(service)
         assert beside.join() == "teacher bookpdf"
     beside.stop()

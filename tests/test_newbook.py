@@ -15,9 +15,13 @@ import yaml
 from conftest import ROOT
 from helpers import SOURCE, pdf_pages, run_classbook
 
+from classbook._version import __version__
 from classbook.publish import verify
 from classbook.sources import read, slugify
 from classbook.sources.text import MAX_HEADING_CHARS
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n", re.S)
 
@@ -301,7 +305,7 @@ def test_our_book_is_a_book_of_that_kind(tmp_path: Path) -> None:
         "tests.",
     )
     requirement = (made / "requirements.txt").read_text(encoding="utf-8")
-    assert f"classbook @ {ROOT.as_uri()}" in requirement  # the pipeline, not a copy of it
+    assert f"classbook=={__version__}" in requirement  # the pipeline, not a copy of it
     assert not list(made.rglob("*.py")) or all(
         p.name in {"conf.py", "test_book.py"} for p in made.rglob("*.py")
     )

@@ -15,18 +15,21 @@ import pdfplumber
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx
+from conftest import ROOT, SITE, sphinx
 from helpers import fold, pdf_pages
 from pypdf import PdfReader
 
-from classbook.builders import packets
-from classbook.builders.packets import Chapter, read_assignment
+from classbook.builders import assignments, packets
+from classbook.builders.assignments import Chapter, read_assignment
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 BOOK = ROOT / "book"
 ASSIGNMENTS = sorted((BOOK / "assignments").glob("*.yml"))
 STEMS = sorted(p.stem for p in (BOOK / "chapters").glob("*.md"))  # 01-overview, ...
 SLUGS = [stem.split("-", 1)[1] for stem in STEMS]
-BASE = "https://books.example.org/homs-massacre/"
+BASE = SITE
 MEDIA = {"a4": (595, 842), "letter": (612, 792)}
 PAPERS = ("a4", "letter")
 
@@ -169,10 +172,10 @@ def test_cover_sheet_contents(packets_out) -> None:
 
 
 def test_reading_times_are_words_over_200_rounded_up() -> None:
-    assert packets.reading_minutes(0) == 1
-    assert packets.reading_minutes(200) == 1
-    assert packets.reading_minutes(201) == 2
-    assert packets.reading_minutes(1000) == 5
+    assert assignments.reading_minutes(0) == 1
+    assert assignments.reading_minutes(200) == 1
+    assert assignments.reading_minutes(201) == 2
+    assert assignments.reading_minutes(1000) == 5
 
 
 def test_response_sheet_has_the_chapters_questions(packets_out) -> None:
@@ -383,7 +386,7 @@ def test_valid_file_defaults_and_names(tmp_path: Path) -> None:
 
 
 def test_instructions_markdown_is_safe() -> None:
-    html = packets.render_markdown(
+    html = assignments.render_markdown(
         "# Steps\n\nRead **this**. <script>alert(1)</script> <b onclick=x>bold</b>\n\n"
         "![tracker](https://example.org/pixel.png) [bad](javascript:alert(1)) "
         "[good](https://example.org/)\n"

@@ -14,7 +14,11 @@ from conftest import ROOTS, sphinx
 from helpers import fold, pdf_pages, print_parts
 
 from classbook import render
-from classbook.render import merge, pdfua
+from classbook.render import numbering, pdfua
+from classbook.render.service import RenderService
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 SECTIONS = 24
 
@@ -227,7 +231,7 @@ def test_a_builders_own_pool_merges_in_the_waiting_process_once_its_workers_stop
     # by then, are stopped first, so the merge's memory does not come on top of theirs. The
     # build's shared pool (python -m classbook build) merges in a worker and keeps them.
     book = _two_part_book(tmp_path / "book")
-    with render.RenderService(workers=1, merge_in_caller=in_caller) as service:
+    with RenderService(workers=1, merge_in_caller=in_caller) as service:
         [merged] = service.wait([service.submit_book(book)])
         workers_left = bool(multiprocessing.active_children())
         # A job after the merge starts the workers again.
@@ -242,7 +246,7 @@ def test_a_builders_own_pool_merges_in_the_waiting_process_once_its_workers_stop
 
 def _readable(events) -> list[tuple[str, object]]:
     """Events without their positions, each TJ's array as its items."""
-    return [(kind, merge._tj_items(data) if kind == "TJ" else data) for kind, _, data in events]
+    return [(kind, numbering._tj_items(data) if kind == "TJ" else data) for kind, _, data in events]
 
 
 def test_numbering_reads_a_parts_bytes_as_pikepdf_parses_them(long_book: Path) -> None:
@@ -254,9 +258,9 @@ def test_numbering_reads_a_parts_bytes_as_pikepdf_parses_them(long_book: Path) -
         with pikepdf.open(part) as pdf:
             for page in pdf.pages:
                 raw = page.obj.Contents.read_bytes()
-                events = merge._events_of_bytes(raw)
+                events = numbering._events_of_bytes(raw)
                 assert events is not None, (part, page.index)
-                parsed = merge._events_of_instructions(pikepdf.parse_content_stream(page))
+                parsed = numbering._events_of_instructions(pikepdf.parse_content_stream(page))
                 assert _readable(events) == _readable(parsed)
                 for _kind, (start, end), _data in (e for e in events if e[0] == "TJ"):
                     assert raw[start:end].endswith(b"TJ") and raw[start : start + 1] == b"["
@@ -275,7 +279,7 @@ def test_numbering_reads_a_parts_bytes_as_pikepdf_parses_them(long_book: Path) -
     ],
 )
 def test_numbering_leaves_to_pikepdf_what_its_scanner_cannot_read(stream: bytes) -> None:
-    assert merge._events_of_bytes(stream) is None
+    assert numbering._events_of_bytes(stream) is None
 
 
 def test_the_scanner_reads_past_dash_arrays_at_once() -> None:
@@ -285,7 +289,7 @@ def test_the_scanner_reads_past_dash_arrays_at_once() -> None:
     # of dashed boxes, in every repair and every numbering).
     digits = b"1234567890" * 4
     stream = b"[" + digits + b" 2.406441] 0 d\n/P <</MCID 3>> BDC BT /F1 9 Tf [<0013>] TJ ET EMC"
-    events = merge._events_of_bytes(stream)
+    events = numbering._events_of_bytes(stream)
     assert events is not None
     assert [kind for kind, *_ in events] == ["BDC", "Tf", "TJ", "EMC"]
     assert pdfua._artifacts_in_bytes(stream, {3}) == stream.replace(
@@ -299,7 +303,7 @@ def test_numbering_reads_strings_with_escapes_and_marks_with_their_mcid() -> Non
         b"/Span << /MCID 7 /Lang (en) >> BDC BT /F2 9.5 Tf [(\\(x\\)\\101\\\\) -20 <0011>] TJ "
         b"ET EMC"
     )
-    events = merge._events_of_bytes(stream)
+    events = numbering._events_of_bytes(stream)
     assert events is not None
     kinds = [(kind, data) for kind, _, data in events if kind != "TJ"]
     assert kinds == [
@@ -310,7 +314,7 @@ def test_numbering_reads_strings_with_escapes_and_marks_with_their_mcid() -> Non
         ("Tf", "/F2"),
         ("EMC", (False, None)),
     ]
-    arrays = [merge._tj_items(data) for kind, _, data in events if kind == "TJ"]
+    arrays = [numbering._tj_items(data) for kind, _, data in events if kind == "TJ"]
     assert arrays == [[b"\x00\x13\x00\x13"], [b"(x)A\\", -20.0, b"\x00\x11"]]
 
 
@@ -329,7 +333,7 @@ def test_a_books_parts_are_laid_out_before_bigger_documents(tmp_path: Path) -> N
     handout = render.Job(big, tmp_path / "big.pdf", "a4", roots=(tmp_path,), timeout=120)
     first = _two_part_book(tmp_path / "first").parts[0]
     order: list[str] = []
-    with render.RenderService(workers=1, on_result=lambda r: order.append(r.job.pdf.name)) as s:
+    with RenderService(workers=1, on_result=lambda r: order.append(r.job.pdf.name)) as s:
         # One worker, busy with the first job: the others wait in the queue.
         futures = [s.submit(first), s.submit(handout), *(s.submit(job) for job in book.parts)]
         s.wait(futures)

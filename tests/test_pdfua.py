@@ -14,7 +14,11 @@ import pytest
 from weasyprint import HTML
 
 from classbook import render
-from classbook.render import pdfua
+from classbook.outputs import PAPER_SIZES
+from classbook.render import pdfua, worker
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 #: The folders of a build that hold the PDFs we publish.
 PUBLISHED = ("pdf", "handouts", "packets")
@@ -270,7 +274,7 @@ def test_repair_is_reproducible(tmp_path: Path) -> None:
     assert make_pdf(tmp_path, body).read_bytes() == first
 
 
-@pytest.mark.parametrize("paper", sorted(render.PAPER_SIZES))
+@pytest.mark.parametrize("paper", sorted(PAPER_SIZES))
 def test_render_worker_repairs(tmp_path: Path, paper: str) -> None:
     html = tmp_path / "page.html"
     html.write_text(
@@ -279,5 +283,5 @@ def test_render_worker_repairs(tmp_path: Path, paper: str) -> None:
         encoding="utf-8",
     )
     job = render.Job(html, tmp_path / "page.pdf", paper, roots=(tmp_path,))
-    render._Renderer().render(job)
+    worker.Renderer().render(job)
     assert failed_rules(job.pdf) == {}

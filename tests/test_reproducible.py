@@ -18,8 +18,10 @@ from conftest import ROOT, ROOTS
 from helpers import run_classbook
 from pypdf import PdfReader
 
-from classbook import publish
-from classbook.publish import reproducible
+from classbook import dates, reproducible
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 EPOCH = 1700000000
 #: Sphinx's bookkeeping for incremental builds: not part of what is published.
@@ -161,11 +163,11 @@ def test_source_date_epoch_defaults_to_the_last_commit(monkeypatch: pytest.Monke
     ).stdout.strip()
     environ = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     monkeypatch.setattr(os, "environ", environ)
-    publish.ensure_source_date_epoch(ROOT)
+    dates.ensure_source_date_epoch(ROOT)
     assert environ["SOURCE_DATE_EPOCH"] == last_commit
 
     environ["SOURCE_DATE_EPOCH"] = "42"  # set by the caller: kept
-    publish.ensure_source_date_epoch(ROOT)
+    dates.ensure_source_date_epoch(ROOT)
     assert environ["SOURCE_DATE_EPOCH"] == "42"
 
 
@@ -177,7 +179,7 @@ def test_outside_a_repository_the_date_is_the_start_of_today(
     environ = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     monkeypatch.setattr(os, "environ", environ)
     before = dt.datetime.now(dt.UTC).date()
-    publish.ensure_source_date_epoch(tmp_path)
+    dates.ensure_source_date_epoch(tmp_path)
     date = dt.datetime.fromtimestamp(int(environ["SOURCE_DATE_EPOCH"]), dt.UTC)
     assert date.time() == dt.time(0)
     assert before <= date.date() <= dt.datetime.now(dt.UTC).date()

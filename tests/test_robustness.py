@@ -29,7 +29,14 @@ from helpers import run_classbook
 from pypdf import PdfReader
 
 from classbook import __main__ as cli
-from classbook import publish, render
+from classbook import cli as messages
+from classbook import render
+from classbook.publish import workarea
+from classbook.render.fetcher import make_fetcher
+from classbook.render.service import RenderService
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 CORPUS = Path(__file__).parent / "corpus"
 EPOCH = "1700000000"
@@ -224,9 +231,9 @@ def test_second_build_is_refused_while_one_runs(
     project: Path, monkeypatch: pytest.MonkeyPatch, capfd
 ) -> None:
     before = snapshot(project / "_build" / "epub")
-    with publish.build_lock(project / "_build"):
+    with workarea.build_lock(project / "_build"):
         done = build(project)
-    assert done.returncode == publish.LOCKED
+    assert done.returncode == messages.LOCKED
     assert f"another build is running (pid {os.getpid()}" in done.stderr
     assert "Traceback" not in done.stderr
     assert snapshot(project / "_build" / "epub") == before
@@ -280,7 +287,7 @@ def test_ctrl_c_during_the_render_keeps_the_last_good_output(tmp_path: Path) -> 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
-    assert process.returncode == publish.INTERRUPTED, err
+    assert process.returncode == messages.INTERRUPTED, err
     assert "Traceback" not in err, err
     assert "interrupted: _build/pdf was left as it was" in err
     assert snapshot(previous) == before
@@ -387,7 +394,7 @@ def test_sigterm_ends_a_build_within_five_seconds(tmp_path: Path) -> None:
             process.wait()
     err = "".join(seen) + rest
     assert took < 5, (took, err)
-    assert process.returncode in {publish.INTERRUPTED, 128 + signal.SIGTERM}, err
+    assert process.returncode in {messages.INTERRUPTED, 128 + signal.SIGTERM}, err
     assert "Traceback" not in err, err
     assert "left as" in err, err
     assert snapshot(previous) == before
@@ -402,7 +409,7 @@ def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
     old = build_dir / ".html.old"
     old.mkdir(parents=True)
     (old / "index.html").write_text("last good")
-    publish.recover(build_dir, "html")  # the power went out between the two renames
+    workarea.recover(build_dir, "html")  # the power went out between the two renames
     assert (build_dir / "html" / "index.html").read_text() == "last good"
     assert not old.exists()
 
@@ -473,7 +480,7 @@ def test_fetcher_serves_only_data_and_files_inside_the_roots(
     sandbox: dict[str, Path], web_server: tuple[str, list[str]]
 ) -> None:
     base, requests = web_server
-    fetcher = render.make_fetcher([sandbox["build"]])
+    fetcher = make_fetcher([sandbox["build"]])
 
     inside = fetcher.fetch((sandbox["build"] / "inside.png").as_uri())  # type: ignore[attr-defined]
     assert inside.read() == PNG
@@ -517,7 +524,7 @@ def test_render_never_fetches_outside_the_build_or_from_the_network(
     )
     pdf = sandbox["build"] / "page.pdf"
 
-    with render.RenderService(workers=1) as service:
+    with RenderService(workers=1) as service:
         job = render.Job(html, pdf, "a4", roots=(sandbox["build"],), timeout=120)
         [result] = service.wait([service.submit(job)])
 
@@ -535,7 +542,7 @@ def test_render_timeout_names_the_document(tmp_path: Path) -> None:
     job = render.Job(html, tmp_path / "endless.pdf", "a4", roots=(tmp_path,), timeout=0.5)
     with (
         pytest.raises(render.RenderError, match=r"endless\.html.*longer than 0\.5 s"),
-        render.RenderService(workers=1) as service,
+        RenderService(workers=1) as service,
     ):
         service.wait([service.submit(job)])
     # Start-up is not counted, and the worker is stopped, not waited for.
@@ -547,7 +554,7 @@ def test_render_timeout_names_the_document(tmp_path: Path) -> None:
     ("setting", "named"),
     [
         ("classbook_paper_sizes=a3", "classbook_paper_sizes = ['a3']: give one or more of"),
-        ("classbook_page_numbers=a5", "classbook_page_numbers = 'a5' is not one of"),
+        ("classbook_page_numbers=a5", "classbook_page_numbers = 'a5': it is not one of"),
     ],
 )
 def test_a_paper_typo_in_the_configuration_is_named_and_nothing_is_lost(

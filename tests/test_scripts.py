@@ -21,14 +21,18 @@ from fontTools.ttLib import TTFont
 from helpers import epub_documents, fold, pdf_pages, print_parts
 
 import classbook
-from classbook.ext import scripts
+from classbook.builders import printcss
+from classbook.ext import words
+
+#: Every test here builds or lays out books: not in the fast tier (make test-fast).
+pytestmark = pytest.mark.build
 
 ARABIC = ROOTS / "test-arabic"
 PARAGRAPHS = [
     "تقع مدينة حمص في وسط سوريا على ضفاف نهر العاصي، وهي من أكبر مدن البلاد.",
     "يضم السوق القديم في المدينة محلات كثيرة للأقمشة والتوابل، ويزوره الناس من القرى المجاورة.",
 ]
-CATALOG = Path(scripts.LOCALE_DIR, "ar", "LC_MESSAGES", "classbook")
+CATALOG = Path(words.LOCALE_DIR, "ar", "LC_MESSAGES", "classbook")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,10 @@ def arabic(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The Arabic fixture book, every output built once."""
     src = tmp_path_factory.mktemp("arabic-src") / "arabic"
     shutil.copytree(ARABIC, src)
-    return build_all(src, src, tmp_path_factory.mktemp("arabic"))
+    # Published as GitHub Pages, as the workflow builds it: the handouts then print a link.
+    return build_all(
+        src, src, tmp_path_factory.mktemp("arabic"), environ={"GITHUB_REPOSITORY": "owner/arabic"}
+    )
 
 
 def root_attrs(markup: str) -> dict[str, str]:
@@ -59,9 +66,9 @@ def embedded_families(pdf: Path) -> set[str]:
 
 
 def test_direction_follows_the_language() -> None:
-    assert scripts.direction("ar") == scripts.direction("he_IL") == "rtl"
-    assert scripts.direction("fa-IR") == scripts.direction("ur") == "rtl"
-    assert scripts.direction("en") == scripts.direction(None) == scripts.direction("fr") == "ltr"
+    assert words.direction("ar") == words.direction("he_IL") == "rtl"
+    assert words.direction("fa-IR") == words.direction("ur") == "rtl"
+    assert words.direction("en") == words.direction(None) == words.direction("fr") == "ltr"
 
 
 def test_html_root_is_arabic_right_to_left(arabic: Build) -> None:
@@ -175,7 +182,7 @@ def test_pdf_page_is_right_to_left(arabic: Build, tmp_path: Path) -> None:
 def test_english_print_loads_no_script_stylesheets(mini: Build) -> None:
     attrs = root_attrs(print_parts(mini.work("bookpdf"))[0].read_text(encoding="utf-8"))
     assert attrs == {"lang": "en"}
-    assert not (mini.work("bookpdf") / "_static" / scripts.LANGUAGE_CSS).exists()
+    assert not (mini.work("bookpdf") / "_static" / printcss.LANGUAGE_CSS).exists()
 
 
 def test_shipped_catalog_is_compiled_from_its_po() -> None:
@@ -198,7 +205,7 @@ def test_every_word_of_ours_has_an_arabic_translation() -> None:
         match[1]
         for path in [*package.rglob("*.py"), *package.rglob("*.html")]
         for match in calls.findall(path.read_text(encoding="utf-8"))
-    } | set(scripts.DIRECTIVE_WORDS)
+    } | set(words.DIRECTIVE_WORDS)
     with CATALOG.with_suffix(".po").open("rb") as po:
         translated = {m.id for m in read_po(po) if m.id and m.string}
     assert len(used) > 20

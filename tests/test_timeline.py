@@ -15,7 +15,8 @@ from bs4 import BeautifulSoup
 from conftest import ROOT, sphinx
 from helpers import epub_documents, pdf_text, print_book, replace_once
 
-from classbook.ext import timeline, yamldata
+from classbook.ext import chart, yamldata
+from classbook.ext import events as timeline_events
 
 EVENTS = ROOT / "book" / "_data" / "timeline.yml"
 MINI_LABELS = ("Early mini event", "Date in the source", "Report published")
@@ -39,8 +40,8 @@ class _AnyKey(dict):
         return True
 
 
-def _events(path: Path = EVENTS) -> list[timeline.Event]:
-    events, problems = timeline.parse_events(yamldata.load(path), _AnyKey(), [])
+def _events(path: Path = EVENTS) -> list[timeline_events.Event]:
+    events, problems = timeline_events.parse_events(yamldata.load(path), _AnyKey(), [])
     assert problems == []
     return events
 
@@ -65,8 +66,8 @@ def test_book_timeline_has_the_required_events() -> None:
 
 
 def test_dates_in_words() -> None:
-    def event(start: str, end: str | None = None, precision: str = "day") -> timeline.Event:
-        return timeline.Event(
+    def event(start: str, end: str | None = None, precision: str = "day") -> timeline_events.Event:
+        return timeline_events.Event(
             date.fromisoformat(start),
             date.fromisoformat(end) if end else None,
             precision,
@@ -76,24 +77,24 @@ def test_dates_in_words() -> None:
             1,
         )
 
-    assert timeline.format_date(event("2012-02-03", "2012-02-04")) == "3–4 February 2012"
-    assert timeline.format_date(event("2012-02-28", "2012-03-02"), short=True) == (
+    assert timeline_events.format_date(event("2012-02-03", "2012-02-04")) == "3–4 February 2012"
+    assert timeline_events.format_date(event("2012-02-28", "2012-03-02"), short=True) == (
         "28 Feb – 2 Mar 2012"
     )
-    assert timeline.format_date(event("2011-03-15", precision="month")) == "March 2011"
-    assert timeline.format_date(event("2011-03-15", precision="year")) == "2011"
-    assert timeline.format_date(event("2012-05-25")) == "25 May 2012"
+    assert timeline_events.format_date(event("2011-03-15", precision="month")) == "March 2011"
+    assert timeline_events.format_date(event("2011-03-15", precision="year")) == "2011"
+    assert timeline_events.format_date(event("2012-05-25")) == "25 May 2012"
 
 
 def test_far_apart_years_get_their_own_panels() -> None:
-    groups = timeline.clusters(_events())
-    assert [timeline._years(group) for group in groups] == ["1982", "2011", "2012"]
+    groups = timeline_events.clusters(_events())
+    assert [timeline_events.years(group) for group in groups] == ["1982", "2011", "2012"]
 
 
 def test_svg_is_reproducible_and_black_and_white() -> None:
     events = _events()
-    svg = timeline.render_svg(events)
-    assert svg == timeline.render_svg(events), "the same data must give the same bytes"
+    svg = chart.render_svg(events)
+    assert svg == chart.render_svg(events), "the same data must give the same bytes"
     text = svg.decode("utf-8")
     assert "Matplotlib" in text  # drawn by the plotting library, not by hand
     assert "<dc:date>" not in text
@@ -109,17 +110,17 @@ def test_dollar_signs_in_a_label_are_printed_as_written() -> None:
     events = _events()
     label = "Prices rose from $5 to $10"
     events[0] = dataclasses.replace(events[0], label=label)
-    svg = timeline.render_svg(events).decode("utf-8")
+    svg = chart.render_svg(events).decode("utf-8")
     # Text is drawn as glyph paths named by the font and the character's code point: the
     # dollar signs in the book's face, and nothing in mathtext's faces.
     fonts = set(re.findall(r'href="#([A-Za-z-]+)-[0-9a-f]+"', svg))
     assert fonts == {"NotoSans-Regular", "NotoSans-Bold"}, fonts
     assert re.search(r'href="#NotoSans-Regular-24"', svg)
-    assert timeline.alt_text(events).count("$") == 2
+    assert timeline_events.alt_text(events).count("$") == 2
 
 
 def test_alt_text_summarises_the_chart() -> None:
-    alt = timeline.alt_text(_events())
+    alt = timeline_events.alt_text(_events())
     assert alt.startswith("Timeline chart of 11 dated events in 3 panels")
     assert "Houla" in alt
     assert "table" in alt
@@ -255,7 +256,9 @@ def test_each_problem_of_an_entry_is_reported_on_its_own_line(tmp_path: Path) ->
         "  sources: [doe2001]\n",
         encoding="utf-8",
     )
-    events, problems = timeline.parse_events(yamldata.load(path), {"doe2001": None}, ["refs.bib"])
+    events, problems = timeline_events.parse_events(
+        yamldata.load(path), {"doe2001": None}, ["refs.bib"]
+    )
     assert [event.label for event in events] == ["Fine"]
     first, second = "timeline event 'Two mistakes'", "timeline event 'Ends first'"
     assert problems == [

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
-from classbook.ext import pagemap, scripts
-from classbook.render import PAPER_LABELS
+from classbook.builders import pagemap
+from classbook.ext.words import direction, format_date, gettext
+from classbook.outputs import PAPER_LABELS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -83,12 +84,12 @@ def add_page_context(
         "publisher": config.classbook_publisher,
         "subtitle": config.classbook_subtitle,
         "description": config.classbook_description,
-        "edition_label": scripts.gettext("Teacher edition") if app.tags.has("teacher") else "",
+        "edition_label": gettext("Teacher edition") if app.tags.has("teacher") else "",
         "license": config.classbook_license,
         "license_url": config.classbook_license_url,
         "base_url": config.html_baseurl,
         "build_date": date.isoformat(),
-        "build_date_text": scripts.format_date(date, config.language),
+        "build_date_text": format_date(date, config.language),
         "page_url": url,
         "attribution": " · ".join(
             part
@@ -97,9 +98,7 @@ def add_page_context(
                 config.classbook_publisher,
                 url,
                 config.classbook_license
-                and scripts.gettext("Our additions: {license}").format(
-                    license=config.classbook_license
-                ),
+                and gettext("Our additions: {license}").format(license=config.classbook_license),
             )
             if part
         ),
@@ -110,16 +109,19 @@ def add_page_context(
         pages = pagemap.page_map(app.builder)
         first, last = pages.pages.get(pagename, (0, 0)) if pages is not None else (0, 0)
         paper = app.config.classbook_page_numbers
-        facts["page_numbers_paper"] = scripts.gettext(PAPER_LABELS.get(paper, paper))
+        facts["page_numbers_paper"] = gettext(PAPER_LABELS.get(paper, paper))
         facts["book_pages"] = (
             ""
             if not first
-            else scripts.gettext("page {page}").format(page=first)
+            else gettext("page {page}").format(page=first)
             if first == last
-            else scripts.gettext("pages {first}–{last}").format(first=first, last=last)
+            else gettext("pages {first}–{last}").format(first=first, last=last)
         )
         cache_key = "_classbook_content_note"
         if not hasattr(app.builder, cache_key):
+            # Handouts (above) are an HTML builder; app.builder is typed Builder.
             setattr(app.builder, cache_key, content_note(app.builder))  # type: ignore[arg-type]
         facts["content_note"] = getattr(app.builder, cache_key)
     context["classbook"] = facts
+    context["classbook_dir"] = direction(config.language)
+    context["classbook_gettext"] = gettext

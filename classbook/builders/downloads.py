@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
-from classbook import render
-from classbook.builders import chapters, handout_name
-from classbook.ext.scripts import gettext
-from classbook.render import PAPER_LABELS
+from classbook import outputs, render
+from classbook.builders.printing import chapters
+from classbook.builders.rendering import handed
+from classbook.ext.words import gettext
+from classbook.outputs import PAPER_LABELS
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 #: Where the site keeps the files, so the links work on any static host.
 FOLDER = "downloads"
-#: Paper names, translated where they are printed.
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class Download:
     """One file offered for download: where it comes from and how it is labelled."""
 
     label: str
-    builder_dir: str  # sibling output folder of the site that builds it
+    output: str  # the output that makes it (classbook.outputs)
     name: str
     kind: str  # "epub" or "pdf"
     scope: str  # "book" or "chapter"
@@ -39,10 +38,10 @@ class Download:
 def book_downloads(app: Sphinx) -> list[Download]:
     """The whole-book files: the EPUB and the book PDF in every paper size."""
     slug = app.config.classbook_slug
-    epub = f"{app.config.epub_basename}.epub"
-    files = [Download(gettext("EPUB (e-readers)"), "epub", epub, "epub", "book")]
+    epub = outputs.epub(app.config.epub_basename)
+    files = [Download(gettext("EPUB (e-readers)"), outputs.EPUB, epub, "epub", "book")]
     files += [
-        Download(label, "pdf", f"{slug}-{p}.pdf", "pdf", "book")
+        Download(label, outputs.PDF, outputs.book_pdf(slug, p), "pdf", "book")
         for p in app.config.classbook_paper_sizes
         for label in [gettext("Book PDF, {paper}").format(paper=gettext(PAPER_LABELS[p]))]
     ]
@@ -51,14 +50,16 @@ def book_downloads(app: Sphinx) -> list[Download]:
 
 def chapter_downloads(app: Sphinx) -> dict[str, list[Download]]:
     """Each chapter's handouts, by document name."""
+    # Both callers run under HTML builders (html-page-context; the site's build-finished):
+    # app.builder is typed Builder.
     return {
         doc: [
             Download(
                 gettext("This chapter as a handout, {paper}").format(
                     paper=gettext(PAPER_LABELS[p])
                 ),
-                "handouts",
-                handout_name(number, doc, p),
+                outputs.HANDOUTS,
+                outputs.handout(number, doc, p),
                 "pdf",
                 "chapter",
             )
@@ -112,50 +113,54 @@ def add_download_menu(
     )
 
 
-def in_progress(label: str) -> bool:
+def in_progress(app: Sphinx, label: str) -> bool:
     """Whether the PDF ``label`` (``packets/x-a4.pdf``) is being laid out in this build
     (python -m classbook build writes the site meanwhile)."""
-    return render.active is not None and label in render.active.by_label
+    sink = handed(app)
+    return sink is not None and sink.future(label) is not None
 
 
-def rendered(labels: Iterable[str]) -> bool:
-    """Wait for the PDFs of ``labels`` this build is laying out; False if one failed.
-
-    In one build of every output the site is written while its PDFs are laid out, and
-    copies them once they are done. A PDF that failed is the build's to report (it
-    publishes nothing then), not a missing download.
-    """
-    service = render.active
-    if service is None:
-        return True
-    wanted = set(labels)
+def made(app: Sphinx, output: str, name: str) -> Path | None:
+    """Where the file ``name`` of ``output`` is, once done: the PDF this build laid out
+    (waiting for it), or, under a plain ``sphinx-build``, the file beside the site in that
+    output's folder (each output built into ``<folder>/<output>``). None if the PDF failed:
+    the build reports it and publishes nothing."""
+    sink = handed(app)
+    future = sink.future(outputs.label(output, name)) if sink is not None else None
+    if sink is None or future is None:
+        return Path(app.outdir).parent / output / name
     try:
-        service.wait([future for label, future in service.by_label.items() if label in wanted])
+        [result] = sink.wait([future])
     except render.RenderError:
-        return False
-    return True
+        return None
+    return result.job.pdf
+
+
+def copy_into_site(app: Sphinx, wanted: list[tuple[str, str]], folder: Path) -> None:
+    """Copy each ``(output, name)`` into the site's ``folder``; a missing one is a warning.
+
+    In one build of every output the site is written while its PDFs are laid out and
+    copies them once they are done."""
+    found = [(output, name, made(app, output, name)) for output, name in wanted]
+    if any(path is None for _output, _name, path in found):
+        return  # a PDF failed: the build says which, and publishes nothing
+    folder.mkdir(parents=True, exist_ok=True)
+    for output, name, path in found:
+        assert path is not None
+        if not path.is_file():
+            logger.warning(
+                "download %s is missing: build it first (make %s), then the site", path, output
+            )
+            continue
+        shutil.copy2(path, folder / name)
 
 
 def publish_downloads(app: Sphinx, exception: Exception | None) -> None:
-    """Copy the other builders' files into the site; a missing one fails the build."""
+    """Copy the other outputs' files into the site; a missing one fails the build."""
     if exception is not None or app.builder.name != "html":
         return
-    outdir = Path(app.outdir)
-    target = outdir / FOLDER
-    target.mkdir(exist_ok=True)
     files = book_downloads(app) + [f for fs in chapter_downloads(app).values() for f in fs]
-    if not rendered(f"{f.builder_dir}/{f.name}" for f in files):
-        return
-    for f in files:
-        source = outdir.parent / f.builder_dir / f.name
-        if not source.is_file():
-            logger.warning(
-                "download %s is missing: build it first (make %s), then the site",
-                source,
-                {"pdf": "pdf", "epub": "epub", "handouts": "handouts"}[f.builder_dir],
-            )
-            continue
-        shutil.copy2(source, target / f.name)
+    copy_into_site(app, [(f.output, f.name) for f in files], Path(app.outdir, FOLDER))
 
 
 def setup(app: Sphinx) -> None:

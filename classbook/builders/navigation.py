@@ -178,10 +178,11 @@ def _before(theirs: str, *ours: str) -> Callable[[list[str]], list[str]]:
 def _memoisable(app: Sphinx) -> bool:
     builder = app.builder
     # The links of a folder's pages are alike only with the plain HTML builder's addresses.
+    if not isinstance(builder, StandaloneHTMLBuilder):
+        return False
     cls = type(builder)
     return (
-        isinstance(builder, StandaloneHTMLBuilder)
-        and cls.get_target_uri is StandaloneHTMLBuilder.get_target_uri
+        cls.get_target_uri is StandaloneHTMLBuilder.get_target_uri
         and cls.get_relative_uri is StandaloneHTMLBuilder.get_relative_uri
         and cls._get_local_toctree is StandaloneHTMLBuilder._get_local_toctree
     )

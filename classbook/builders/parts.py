@@ -97,7 +97,7 @@ def alone(tree: nodes.document, part: Part, first_body: bool) -> Iterator[None]:
             ids.append((element, element["ids"]))
             element["ids"] = [f"{element['ids'][0]}-part-{part.number}"]
         holds = False
-        children = []
+        children: list[nodes.Node] = []
         for child in element.children:
             if isinstance(child, addnodes.start_of_file):
                 if id(child) in keep:

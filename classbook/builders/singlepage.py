@@ -14,6 +14,7 @@ from sphinx.util import logging
 from sphinx.writers.html5 import HTML5Translator
 
 from classbook.builders import parts
+from classbook.ext.blocks import block_class
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def inline_documents(env: Any, docname: str, seen: list[str]) -> nodes.document:
     What Sphinx's ``inline_all_toctrees`` does for its single-page builder, without the
     deep copy it makes of every document: ``env.get_doctree`` unpickles a tree of its own
     each time, and copying them all was a quarter of a 200-chapter book's assembly. As
-    there, the inlined children keep their parent pointers (see :func:`_own_nodes`).
+    there, the inlined children keep their parent pointers (see :func:`own_nodes`).
     """
     tree = env.get_doctree(docname)
     for toctree in list(tree.findall(addnodes.toctree)):
@@ -84,10 +85,19 @@ def repair(
             section["classes"].append("document")
             if docname in chapters:
                 section["classes"].append("chapter")
-        for node in _own_nodes(start):
+        for node in own_nodes(start):
             _prefix_ids(node, prefix, docname, renamed)
     repair_links(tree, renamed)
     return renamed
+
+
+def mark_print_blocks(tree: nodes.document, root_doc: str) -> None:
+    """Give each numbered block of the assembled print book its class (bookpdf only)."""
+    for start in [tree, *tree.findall(addnodes.start_of_file)]:
+        docname = start.get("docname", root_doc)
+        for node in own_nodes(start):
+            if "classbook_block" in node:
+                node["classes"].append(block_class(docname, node["classbook_block"]))
 
 
 def repair_links(tree: nodes.Node, renamed: dict[tuple[str, str], str]) -> None:
@@ -99,7 +109,7 @@ def repair_links(tree: nodes.Node, renamed: dict[tuple[str, str], str]) -> None:
             ref["refuri"] = "#" + renamed.get((doc, fragment), fragment)
 
 
-def _own_nodes(start: nodes.Element) -> Iterator[nodes.Element]:
+def own_nodes(start: nodes.Element) -> Iterator[nodes.Element]:
     """The nodes of ``start``'s document, without the documents inlined in it.
 
     Walks the children lists: Sphinx's ``inline_all_toctrees`` leaves the parent pointers of
@@ -128,7 +138,8 @@ def _prefix_ids(
             return prefix + value
         return value
 
-    node["ids"] = [fix(i) for i in node.get("ids", [])]
+    ids: list[str] = node.get("ids", [])
+    node["ids"] = [fix(i) for i in ids]
     if "refid" in node:
         node["refid"] = fix(node["refid"])
     if "backrefs" in node:
@@ -167,7 +178,7 @@ class SinglePageTranslator(HTML5Translator):
         self._heading_ids = ids
 
     def visit_title(self, node: nodes.title) -> None:
-        # Parent pointers of inlined documents are stale (see _own_nodes): the heading is
+        # Parent pointers of inlined documents are stale (see own_nodes): the heading is
         # known as the title visited right after its section.
         ids, self._heading_ids = self._heading_ids, []
         if not ids:
@@ -197,14 +208,14 @@ class PrintFootnotes(SphinxPostTransform):
     the note must stand where it is called, not in a list at the end of the chapter.
     """
 
-    builders = ("bookpdf", "handouts")
+    builders: tuple[str, ...] = ("bookpdf", "handouts")
     default_priority = 950
 
     def run(self, **kwargs: Any) -> None:
         # One document at a time: generated ids ("id2") repeat across the inlined chapters,
         # and a call must get its own chapter's footnote.
         for scope in [self.document, *self.document.findall(addnodes.start_of_file)]:
-            own = list(_own_nodes(scope))
+            own = list(own_nodes(scope))
             notes = {
                 node_id: note
                 for note in own

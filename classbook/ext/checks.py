@@ -68,6 +68,7 @@ def check_source_fidelity(app: Sphinx, env: BuildEnvironment) -> None:
                 section.group,
                 location=(docname, 1),
             )
+        # The stores are attributes set on the environment (classbook.ext.stores).
         blocks = env.classbook_source_texts.get(docname, [])  # type: ignore[attr-defined]
         written = [paragraph for _line, paragraphs in blocks for paragraph in paragraphs]
         line = blocks[0][0] if blocks else 1
@@ -137,6 +138,7 @@ def _report_difference(
 
 def check_claims(app: Sphinx, env: BuildEnvironment) -> None:
     """Each editor's note must quote words that stand in its chapter's source text."""
+    # The stores are attributes set on the environment (classbook.ext.stores).
     for docname, notes in sorted(env.classbook_claims.items()):  # type: ignore[attr-defined]
         blocks = env.classbook_source_texts.get(docname, [])  # type: ignore[attr-defined]
         text = normalise(" ".join(p for _line, paragraphs in blocks for p in paragraphs))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -10,8 +11,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from classbook.ext import datafiles, register, schemas
 from classbook.ext import nodes as cb_nodes
-from classbook.ext import register, schemas
 
 if TYPE_CHECKING:
     from docutils.nodes import Node
@@ -61,7 +62,7 @@ class SourceText(SphinxDirective):
             # check compares the text of each paragraph, list item and table cell.
             node += self.parse_content_to_nodes()
             units = [text for p in node.findall(nodes.paragraph) if (text := _text(p))]
-        store = self.env.classbook_source_texts  # type: ignore[attr-defined]
+        store = self.env.classbook_source_texts  # type: ignore[attr-defined]  # set by ext.stores
         store.setdefault(self.env.docname, []).append((self.lineno, units))
         return [node]
 
@@ -107,7 +108,7 @@ class EditorNote(SphinxDirective):
     """
 
     has_content = True
-    option_spec: ClassVar[dict] = {  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "claim": directives.unchanged_required,
         "label": directives.unchanged,
     }
@@ -156,7 +157,7 @@ class EditorNote(SphinxDirective):
             evidence += nodes.rubric(heading, heading, classes=["evidence-title"])
             evidence += register.evidence_list(self, entry)
             node += evidence
-        store = self.env.classbook_claims  # type: ignore[attr-defined]
+        store = self.env.classbook_claims  # type: ignore[attr-defined]  # set by ext.stores
         store.setdefault(self.env.docname, []).append(
             {"line": self.lineno, "claim": claim, "label": label, "keys": list(dict.fromkeys(keys))}
         )
@@ -166,7 +167,7 @@ class EditorNote(SphinxDirective):
         """The register entry of this note, if the register has a valid one."""
         if not label.startswith("note-"):
             return None
-        if (found := register.data_path(self, "classbook_claims_file")) is None:
+        if (found := datafiles.data_path(self, "classbook_claims_file")) is None:
             return None
         _relative, path = found
         self.env.note_dependency(str(path))

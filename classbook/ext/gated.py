@@ -71,7 +71,9 @@ class GatedInclude(Include):
 class GatedCSVTable(CSVTable):
     """``csv-table``: a ``:file:`` admitted first; a ``:url:`` is never fetched."""
 
-    def run(self) -> list[nodes.Node]:
+    # Sphinx's CSVTable.run returns list[Node], the docutils stubs' Sequence[table |
+    # system_message]: no return type is both, and this one is Sphinx's.
+    def run(self) -> list[nodes.Node]:  # type: ignore[override]
         if url := self.options.get("url"):
             return _refused(
                 self, url, "a table's data is never fetched; save it in the book and use :file:"

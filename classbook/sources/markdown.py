@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from classbook.sources import Block, Document, Section, SourceError, decode_text
+from classbook.sources.document import Block, Document, Section, SourceError, decode_text
 
 #: The MyST syntax chapters are written in (conf.py's myst_enable_extensions for new books).
 MYST_EXTENSIONS = frozenset({"colon_fence", "deflist"})

@@ -7,6 +7,7 @@ import datetime
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,21 +15,42 @@ from typing import Any
 
 import jinja2
 
-import classbook
-from classbook.publish import report, say
+from classbook._version import __version__
+from classbook.cli import report, say
 from classbook.sources import Document, Section, SourceError, read, slugify
 
 SKELETON = Path(__file__).parent / "skeleton"
+#: Skeleton files and folders that are hidden (a leading dot) in the book.
+HIDDEN = frozenset({"ci", "github", "gitignore", "readthedocs.yaml"})
 #: Words of a heading kept in its chapter's file name.
 FILE_NAME_WORDS = 5
 
 
-def requirement() -> str:
-    """How a new book names this pipeline: its checkout, or the released version."""
-    checkout = Path(classbook.__file__).resolve().parents[1]
-    if (checkout / "pyproject.toml").is_file():
-        return f"classbook @ {checkout.as_uri()}"
-    return f"classbook=={classbook.__version__}"
+def requirement(pipeline: Path | None = None) -> str:
+    """How a new book names this pipeline in its requirements: the checkout ``pipeline``
+    (for developing the pipeline itself); else, when this pipeline runs from a git checkout
+    with a remote, that remote at this commit; else the released version."""
+    if pipeline is not None:
+        return f"classbook @ {pipeline.resolve().as_uri()}"
+    checkout = Path(__file__).resolve().parents[2]
+    remote, commit = (
+        _git(checkout, "remote", "get-url", "origin"),
+        _git(checkout, "rev-parse", "HEAD"),
+    )
+    if remote and commit and (checkout / "pyproject.toml").is_file():
+        return f"classbook @ git+{remote}@{commit}"
+    return f"classbook=={__version__}"
+
+
+def _git(folder: Path, *args: str) -> str:
+    """What ``git <args>`` says in ``folder`` ("" outside a repository or on an error)."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, check=False, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _fence(markdown: str) -> str:
@@ -100,7 +122,7 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
         "source_file": source_file,
         "source_document": f"_source/{source_file}",
         "identifier": f"urn:uuid:{uuid.uuid4()}",
-        "requirement": requirement(),
+        "requirement": requirement(Path(p) if (p := options.get("pipeline")) else None),
     }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(SKELETON),
@@ -113,7 +135,10 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
     for template in SKELETON.rglob("*"):
         if template.is_file():
             name = template.relative_to(SKELETON).as_posix()
-            target = {"ci/run": ".ci/run", "gitignore": ".gitignore"}.get(name, name)
+            # Hidden in the book (.ci/, .github/, .gitignore, .readthedocs.yaml), not in the
+            # package: a wheel leaves out files whose names start with a dot.
+            top = name.split("/", 1)[0]
+            target = f".{name}" if top in HIDDEN else name
             if name.endswith(".jinja"):
                 files[target.removesuffix(".jinja")] = env.get_template(name).render(values)
             else:
@@ -170,7 +195,7 @@ def new_book_command(args: argparse.Namespace) -> int:
     """Make the book and say which lines' roles were guessed."""
     options = {
         key: value
-        for key in ("title", "author", "language", "license", "slug", "url")
+        for key in ("title", "author", "language", "license", "slug", "url", "pipeline")
         if (value := getattr(args, key))
     }
     try:
@@ -197,4 +222,9 @@ def add_commands(commands: Any) -> None:
     parser.add_argument("--license", help="the licence of your additions, e.g. 'CC BY 4.0'")
     parser.add_argument("--url", help="where the web site will be published (QR codes, links)")
     parser.add_argument("--slug", help="file-name stem of the outputs (default: from the title)")
+    parser.add_argument(
+        "--pipeline",
+        help="a checkout of the pipeline to install from (for developing it; default: the "
+        "released version this pipeline is, or its git remote at this commit)",
+    )
     parser.set_defaults(run=new_book_command)

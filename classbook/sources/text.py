@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from classbook.sources import Block, Document, Guess, Section, decode_text
+from classbook.sources.document import Block, Document, Guess, Section, decode_text
 
 #: A heading is a short line; prose lines are far longer than this.
 MAX_HEADING_CHARS = 80

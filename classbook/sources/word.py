@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from classbook.sources import Document, SourceError, normalise
+from classbook.sources.document import Document, SourceError, normalise
 from classbook.sources.markdown import parse_markdown
 
 #: Where a document's images go, relative to its Markdown (the book copies them there).

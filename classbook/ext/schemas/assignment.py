@@ -10,13 +10,14 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from classbook import outputs
 from classbook.ext.schemas.base import IsoDate, OptionalText, Strict, item_errors
 from classbook.ext.schemas.validation import kind
 from classbook.sources import slugify
 
 #: What the response sheet may have, as the ``include`` key names it.
 Include = Literal["questions", "answer-space"]
-INCLUDE_CHOICES: tuple[str, ...] = get_args(Include)
+INCLUDE_CHOICES: tuple[Include, ...] = get_args(Include)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -44,17 +45,18 @@ class Assignment(Strict):
     due: IsoDate | None = Field(None, description="for example 2026-12-01")
     instructions: OptionalText = ""
     # No default: the validator says what is missing, and names the book's chapters.
-    chapters: list[Chapter] = Field(None, validate_default=True)  # type: ignore[assignment]
+    chapters: list[Chapter] = Field(None, validate_default=True)
     include: frozenset[Include] = Field(
         frozenset(INCLUDE_CHOICES),
         description=f"list any of: {', '.join(INCLUDE_CHOICES)} (such as [questions])",
     )
-    papers: list[str] = Field(None, alias="paper", validate_default=True)  # type: ignore[assignment]
+    papers: list[str] = Field(None, alias="paper", validate_default=True)
     _path: Path = PrivateAttr()
 
     @field_validator("chapters", mode="before")
     @classmethod
     def _find(cls, value: Any, info: ValidationInfo) -> list[Chapter]:
+        # ValidationInfo.context may be None to mypy; validate() always passes a dict.
         book: Sequence[Chapter] = info.context["book"]  # type: ignore[index]
         choices = _choices(book)
         if value is None:
@@ -127,7 +129,8 @@ class Assignment(Strict):
         return f"{self.due:%A} {self.due.day} {self.due:%B %Y}"
 
     def packet_name(self, paper: str) -> str:
-        return f"{self.slug}-{paper}.pdf"
+        """The file name of this assignment's packet on ``paper`` (classbook.outputs)."""
+        return outputs.packet(self.slug, paper)
 
 
 def _choices(book: Sequence[Chapter]) -> str:

@@ -5,7 +5,6 @@ author = "محررو الاختبار"
 copyright = "2026, محررو الاختبار"
 version = release = "0.1"
 language = "ar"
-html_baseurl = "https://example.org/arabic/"
 extensions = ["myst_parser", "classbook"]
 exclude_patterns = ["_build", "_source"]
 smartquotes = False

@@ -95,7 +95,10 @@ class WorkerPool:
             self._fill()
             worker = next(w for w in self._workers if w.token is None)
             worker.token = token
-            worker.pipe.send((task, args))
+            # A worker killed while idle is still listed until the pool's thread sees its
+            # sentinel; that thread then reports this task as the dead worker's.
+            with contextlib.suppress(OSError):
+                worker.pipe.send((task, args))
 
     def _fill(self) -> None:
         """Start workers up to ``size`` and the thread that watches them."""

@@ -48,6 +48,7 @@ def reviews(app: Sphinx, docname: str) -> list[dict[str, Any]]:
             {
                 "@context": "https://schema.org",
                 "@type": "ClaimReview",
+                # Without a known address, the note's anchor on this very page.
                 "url": f"{page}#{note['label']}",
                 "claimReviewed": claim.claim,
                 "reviewBody": " ".join(claim.record.split()),
@@ -82,5 +83,4 @@ def add_markup(
 
 def setup(app: Sphinx) -> None:
     """Configuration (the source document's title) and the page hook."""
-    app.add_config_value("classbook_source_title", "", "env", str)
     app.connect("html-page-context", add_markup)

@@ -19,12 +19,6 @@ from pathlib import Path
 ZIP_EPOCH = 315532800
 
 
-def source_date_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` as an integer, or None when unset."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def normalise_zip(path: Path, epoch: int) -> None:
     """Rewrite the zip ``path`` in place with every entry dated ``epoch`` (UTC) and the
     same permissions; the order, names, data and compression of the entries are kept."""

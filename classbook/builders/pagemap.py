@@ -2,24 +2,25 @@
 
 The reference layout is the student edition's book PDF on ``classbook_page_numbers`` paper,
 laid out in the same build: WeasyPrint reports the block each page starts in and how much
-of it earlier pages hold (classbook.pagestarts), and the EPUB and web builders put a page
-marker there, to the word. Blocks are numbered once, when a document is read, so every
-builder of the edition names the same paragraph the same way.
+of it earlier pages hold (classbook.render.pagestarts), and the EPUB and web builders put a
+page marker there, to the word, in the blocks numbered when each document was read
+(classbook.ext.blocks).
 """
 
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.util import logging
 
-from classbook import render
-from classbook.ext.scripts import gettext
+from classbook import outputs, render
+from classbook.builders.rendering import handed
+from classbook.ext.words import gettext
 from classbook.render.pagestarts import PREFIX
 
 if TYPE_CHECKING:
@@ -29,42 +30,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Nodes that print as a block of text a page can start in.
-BLOCKS = (
-    nodes.paragraph,
-    nodes.title,
-    nodes.rubric,
-    nodes.term,
-    nodes.caption,
-    nodes.literal_block,
-    nodes.line,
-)
-
 
 class pagebreak(nodes.Inline, nodes.Element):  # noqa: N801 - docutils names nodes so
     """The place where a printed page begins (``page``: its number)."""
-
-
-def block_class(docname: str, number: int) -> str:
-    """The print-only class of block ``number`` of ``docname``."""
-    return f"{PREFIX}{number}-{nodes.make_id(docname)}"
-
-
-def number_blocks(app: Sphinx, doctree: nodes.document) -> None:
-    """Number the text blocks of a document as it is read (the same for every builder)."""
-    for number, node in enumerate(doctree.findall(lambda n: isinstance(n, BLOCKS)), start=1):
-        node["classbook_block"] = number
-
-
-def mark_print_blocks(tree: nodes.document, root_doc: str) -> None:
-    """Give each numbered block of the assembled print book its class (bookpdf only)."""
-    from classbook.builders.singlepage import _own_nodes
-
-    for start in [tree, *tree.findall(addnodes.start_of_file)]:
-        docname = start.get("docname", root_doc)
-        for node in _own_nodes(start):
-            if "classbook_block" in node:
-                node["classes"].append(block_class(docname, node["classbook_block"]))
 
 
 @dataclass
@@ -89,31 +57,34 @@ def _parse(block: str, docs: dict[str, str]) -> tuple[str, int] | None:
     return docs[docid], int(number)
 
 
+#: The page map of each builder, once made (it waits for the book PDF's layout).
+_PAGE_MAPS: weakref.WeakKeyDictionary[Builder, PageMap | None] = weakref.WeakKeyDictionary()
+
+
 def page_map(builder: Builder) -> PageMap | None:
     """The reference layout's page map, waiting for it if it is still being laid out.
 
     None under a plain ``sphinx-build`` (no book PDF is laid out in the same build) or when
     ``classbook_page_numbers`` is empty.
     """
-    cached = getattr(builder, "_classbook_page_map", False)
-    if cached is not False:
-        return cached
+    if builder in _PAGE_MAPS:
+        return _PAGE_MAPS[builder]
     result = None
     paper = builder.config.classbook_page_numbers
-    service = render.active
-    if paper and service is not None:
-        label = f"pdf/{builder.config.classbook_slug}-{paper}.pdf"
-        future = service.by_label.get(label)
+    sink = handed(builder._app)
+    if paper and sink is not None:
+        name = outputs.book_pdf(builder.config.classbook_slug, paper)
+        future = sink.future(outputs.label(outputs.PDF, name))
         if future is not None:
-            [done] = service.wait([future])
+            [done] = sink.wait([future])
             result = _build(builder, done, paper)
-    builder._classbook_page_map = result  # type: ignore[attr-defined]
+    _PAGE_MAPS[builder] = result
     return result
 
 
 def _build(builder: Builder, result: render.Result, paper: str) -> PageMap:
     docs = {nodes.make_id(doc): doc for doc in builder.env.all_docs}
-    size = render.PAPER_LABELS.get(paper, paper)
+    size = outputs.PAPER_LABELS.get(paper, paper)
     pages = PageMap(f"{builder.config.project}, print edition ({size} PDF)")
     for start in result.page_starts:
         where = _parse(start["block"], docs)
@@ -227,8 +198,7 @@ def write_pages_script(app: Sphinx, exception: BaseException | None) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    """Number blocks on read; mark pages in the EPUB and on the web."""
-    app.add_config_value("classbook_page_numbers", "a4", "env", str)
+    """Mark pages in the EPUB and on the web."""
     app.connect("builder-inited", _add_pages_script)
     app.connect("build-finished", write_pages_script)
     app.add_node(
@@ -239,5 +209,4 @@ def setup(app: Sphinx) -> None:
         man=(skip, None),
         texinfo=(skip, None),
     )
-    app.connect("doctree-read", number_blocks)
     app.connect("doctree-resolved", add_markers)

