@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from urllib.parse import urljoin
 
 import lxml.html
-from lxml import etree
+from lxml.html import HtmlElement
 
 from classbook import urls
 from classbook.cartridge import xmlout
@@ -26,7 +26,7 @@ def _link(value: str, base_url: str) -> str | None:
     return urljoin(base_url, value)
 
 
-def _clean(element: etree._Element, base_url: str) -> None:
+def _clean(element: HtmlElement, base_url: str) -> None:
     """Drop what an LMS would run or fetch (scripts, handlers, unsafe links) from a tree."""
     for child in list(element.iter()):
         if not isinstance(child.tag, str) or child.tag.lower() in _DROPPED:
@@ -42,7 +42,7 @@ def _clean(element: etree._Element, base_url: str) -> None:
                 child.attrib[name] = link
 
 
-def fragment(markup: str, base_url: str = "") -> list[etree._Element]:
+def fragment(markup: str, base_url: str = "") -> list[HtmlElement]:
     """The elements of an HTML fragment, cleaned, links relative to ``base_url`` made
     absolute (kept relative without one); loose text is wrapped in a paragraph."""
     if not markup.strip():
@@ -56,21 +56,22 @@ def fragment(markup: str, base_url: str = "") -> list[etree._Element]:
     return list(wrapper)
 
 
-def _block(language: str, direction: str) -> etree._Element:
-    block = lxml.html.Element("div", lang=language)
+def _block(language: str, direction: str) -> HtmlElement:
+    block = lxml.html.Element("div", {"lang": language})
     if direction == "rtl":
         block.set("dir", "rtl")
     return block
 
 
-def _sub(parent: etree._Element, tag: str, text: str = "", **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, **attributes)
+def _sub(parent: HtmlElement, tag: str, text: str = "", **attributes: str) -> HtmlElement:
+    element = lxml.html.Element(tag, attributes)
+    parent.append(element)
     if text:
         element.text = xmlout.text(text)
     return element
 
 
-def serialise(element: etree._Element) -> str:
+def serialise(element: HtmlElement) -> str:
     """``element`` as HTML text, to be stored as the text of an XML element."""
     return lxml.html.tostring(element, encoding="unicode", method="html")
 
@@ -98,7 +99,7 @@ def prompt(question: str, language: str, direction: str) -> str:
 
 def page(title: str, body: str, base_url: str, *, language: str, direction: str) -> bytes:
     """A whole HTML page: ``title`` as its heading, then the cleaned ``body`` fragment."""
-    root = lxml.html.Element("html", lang=language)
+    root = lxml.html.Element("html", {"lang": language})
     if direction == "rtl":
         root.set("dir", "rtl")
     head = _sub(root, "head")
@@ -111,11 +112,9 @@ def page(title: str, body: str, base_url: str, *, language: str, direction: str)
     return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="UTF-8", method="html")
 
 
-def element(
-    tag: str, text: str = "", *children: etree._Element, **attributes: str
-) -> etree._Element:
+def element(tag: str, text: str = "", *children: HtmlElement, **attributes: str) -> HtmlElement:
     """A new HTML element with escaped ``text`` and ``children``."""
-    made = lxml.html.Element(tag, **attributes)
+    made = lxml.html.Element(tag, attributes)
     if text:
         made.text = xmlout.text(text)
     for child in children:
