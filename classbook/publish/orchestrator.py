@@ -33,7 +33,7 @@ from classbook.outputs import (
 )
 from classbook.publish import aside, workarea
 from classbook.publish.interrupts import interrupts
-from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for
+from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for, site_address
 from classbook.render import RenderError, Result
 from classbook.render.cache import RenderCache
 from classbook.render.service import RenderService, RenderSink
@@ -314,7 +314,7 @@ def build(
 
     ``report`` receives the figures of a successful build as JSON (``make bench`` reads it).
     """
-    outputs = outputs_for(names)
+    outputs = outputs_for(names, site_address(conf_dir, overrides or {}))
     dates.ensure_source_date_epoch(conf_dir)
     started = time.perf_counter()
     job = Build(
