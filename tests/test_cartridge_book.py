@@ -209,3 +209,41 @@ def test_the_book_builds_a_cartridge_only_with_a_real_address() -> None:
     assert "cartridge" in outputs_for(["html"], SITE)
     with pytest.raises(PublishError, match="html_baseurl"):
         outputs_for(["cartridge"], "")
+
+
+def _packet(src: Path, build: Path, *, address: bool) -> subprocess.CompletedProcess[str]:
+    """``make packet ... CARTRIDGE=1`` on the fixture book, with or without an address."""
+    env = {**SUBPROCESS_ENV, "PYTHONPATH": str(ROOT)}
+    env |= {"GITHUB_REPOSITORY": REPOSITORY} if address else {}
+    return subprocess.run(
+        [sys.executable, "-m", "classbook", "packet", "--source", str(src), "--conf", str(src),
+         "--build", str(build), "--title", 'Trip & <costs> "$5"', "--chapters", "1", "3",
+         "--cartridge"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.build
+def test_a_one_off_packet_gets_its_cartridges_beside_it(built: Build, tmp_path: Path) -> None:
+    done = _packet(_source(tmp_path), tmp_path / "out", address=True)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "out" / "adhoc-packets"
+    names = ["trip-costs-5-a4.pdf", "trip-costs-5-cc11.imscc", "trip-costs-5.imscc"]
+    assert done.stdout.split() == [str(folder / name) for name in names]
+    for name, version in (("trip-costs-5.imscc", "1.3"), ("trip-costs-5-cc11.imscc", "1.1")):
+        path = folder / name
+        assert rules.check(str(path), f"{version}.0") == []
+        assert [e for f, d in _files(path).items() if f.endswith(".xml")
+                for e in xsd.errors(d, version, f)] == []  # fmt: skip
+        links = _site_links(path)
+        assert links and all((built.root / "html" / link[len(SITE) :]).is_file() for link in links)
+        packet = _files(path)["web_resources/trip-costs-5/trip-costs-5-a4.pdf"]
+        assert packet == (folder / "trip-costs-5-a4.pdf").read_bytes()
+
+
+def test_a_one_off_cartridge_without_an_address_fails_in_one_line(tmp_path: Path) -> None:
+    done = _packet(_source(tmp_path), tmp_path / "out", address=False)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "html_baseurl" in lines[0] and "Traceback" not in done.stderr
+    assert not (tmp_path / "out" / "adhoc-packets").exists()

@@ -101,17 +101,20 @@ class CartridgeBuilder(Builder):
 
     def finish(self) -> None:
         chapters = catalogue(self)  # type: ignore[arg-type]  # reads env and config only
-        written: list[Path] = []
         with progress_message("writing the book's cartridges"):
             book = self.book(chapters)
             if book is not None:
-                written += self.write_package(book, self.config.classbook_slug, Path(self.outdir))
-        folder = Path(self.outdir, outputs.ASSIGNMENT_CARTRIDGES)
+                self.write_package(book, self.config.classbook_slug, Path(self.outdir))
+        self.write_assignments(chapters, Path(self.outdir, outputs.ASSIGNMENT_CARTRIDGES))
+
+    def write_assignments(self, chapters: Sequence[Chapter], folder: Path) -> None:
+        """Both cartridges of every valid assignment file into ``folder`` (the packets
+        builder reports the files with mistakes)."""
         with progress_message("writing the assignments' cartridges"):
             for assignment in read_all(self.srcdir, self.config, chapters, report=False):
-                made_one = self.assignment(assignment, chapters)
+                made_one = self.assignment(assignment)
                 if made_one is not None:
-                    written += self.write_package(made_one, assignment.slug, folder)
+                    self.write_package(made_one, assignment.slug, folder)
 
     def write_package(self, cartridge: cc.Cartridge, name: str, folder: Path) -> list[Path]:
         """Write ``cartridge`` in every CC version into ``folder``."""
@@ -133,7 +136,7 @@ class CartridgeBuilder(Builder):
         failed (the build says which) or a file is missing (a warning: -W fails)."""
         found = []
         for title, output, name in wanted:
-            path = made(self._app, output, name)
+            path = self.locate(output, name)
             if path is None:
                 return None
             if not path.is_file():
@@ -147,6 +150,10 @@ class CartridgeBuilder(Builder):
                 return None
             found.append(cc.File(title, path, name=key(Path(name).stem, "file") + path.suffix))
         return found
+
+    def locate(self, output: str, name: str) -> Path | None:
+        """Where the file ``name`` of ``output`` is once made (None: its PDF failed)."""
+        return made(self._app, output, name)
 
     def about(self) -> About:
         """What every cartridge of the book says about it (LOM)."""
@@ -246,7 +253,7 @@ class CartridgeBuilder(Builder):
             **self.about(),
         )
 
-    def assignment(self, assignment: Assignment, book: Sequence[Chapter]) -> cc.Cartridge | None:
+    def assignment(self, assignment: Assignment) -> cc.Cartridge | None:
         """An assignment's cartridge: instructions, reading, packets, questions."""
         packets = self.files(
             [
@@ -301,3 +308,20 @@ class CartridgeBuilder(Builder):
                 **self.about(),
             )
         )
+
+
+class AssignmentCartridgeBuilder(CartridgeBuilder):
+    """Only the assignments' cartridges, written beside their packets in the output folder
+    (``python -m classbook packet --cartridge``, after the ``packets`` builder wrote there)."""
+
+    name = "assignment-cartridges"
+    epilog = "The assignments' cartridges are in %(outdir)s."
+
+    def locate(self, output: str, name: str) -> Path | None:
+        return (
+            Path(self.outdir, name) if output == outputs.PACKETS else super().locate(output, name)
+        )
+
+    def finish(self) -> None:
+        chapters = catalogue(self)  # type: ignore[arg-type]  # reads env and config only
+        self.write_assignments(chapters, Path(self.outdir))
