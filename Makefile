@@ -80,7 +80,7 @@ cartridge: $(STAMP) ## Common Cartridges of the book and assignments for an LMS 
 # A parse of its own (-t teacher), published beside the student PDFs.
 teacher: pdf ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -letter.pdf
 
-dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, the pipeline's wheel and sdist, SHA256SUMS
+dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, cartridges, the pipeline's wheel and sdist, SHA256SUMS
 	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist --pipeline .
 
 verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -247,3 +248,24 @@ def test_a_one_off_cartridge_without_an_address_fails_in_one_line(tmp_path: Path
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "html_baseurl" in lines[0] and "Traceback" not in done.stderr
     assert not (tmp_path / "out" / "adhoc-packets").exists()
+
+
+@pytest.mark.build
+def test_make_dist_carries_the_cartridges_with_their_checksums(
+    built: Build, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "classbook", "dist", "--build-dir", str(built.root),
+         "--dist-dir", str(tmp_path / "dist")],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sums = dict(
+        reversed(line.split("  ", 1))
+        for line in (tmp_path / "dist" / "SHA256SUMS").read_text("utf-8").splitlines()
+    )
+    for name in CARTRIDGES:
+        data = (tmp_path / "dist" / "cartridge" / name).read_bytes()
+        assert data == (built.root / "cartridge" / name).read_bytes()
+        assert sums[f"cartridge/{name}"] == hashlib.sha256(data).hexdigest()
