@@ -269,3 +269,15 @@ def test_make_dist_carries_the_cartridges_with_their_checksums(
         data = (tmp_path / "dist" / "cartridge" / name).read_bytes()
         assert data == (built.root / "cartridge" / name).read_bytes()
         assert sums[f"cartridge/{name}"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_new_site_address_is_a_new_build(tmp_path: Path) -> None:
+    # The address can come from the environment alone: a build for another address is not
+    # up to date, or the cartridges and QR codes would keep the old one.
+    from classbook.publish.workarea import WorkArea
+
+    src = _source(tmp_path)
+    area = WorkArea(tmp_path / "out", src, src, {})
+    assert area.inputs(SITE) == area.inputs(SITE)
+    assert area.inputs(SITE) != area.inputs("https://owner.github.io/other/")
+    assert area.inputs(SITE) != area.inputs("")

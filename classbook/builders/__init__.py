@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from classbook.builders import singlepage, translators
 from classbook.builders.bookpdf import BookPdfBuilder
-from classbook.builders.cartridge import AssignmentCartridgeBuilder, CartridgeBuilder
 from classbook.builders.epub import ClassbookEpubBuilder
 from classbook.builders.handouts import HandoutBuilder
 from classbook.builders.printing import THEMES
@@ -24,7 +23,5 @@ def setup(app: Sphinx) -> None:
     app.set_translator("bookpdf", singlepage.SinglePageTranslator)
     app.add_post_transform(singlepage.PrintFootnotes)
     app.add_builder(HandoutBuilder)
-    app.add_builder(CartridgeBuilder)
-    app.add_builder(AssignmentCartridgeBuilder)
     app.add_html_theme("print", str(THEMES / "print"))
     app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))

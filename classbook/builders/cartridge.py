@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from docutils import nodes
 from sphinx import addnodes
@@ -29,6 +29,9 @@ from classbook.builders.downloads import made
 from classbook.builders.printing import ClassbookError
 from classbook.ext import nodes as cb_nodes
 from classbook.ext.words import direction, gettext
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +84,18 @@ class CartridgeBuilder(Builder):
     allow_parallel = False
 
     def init(self) -> None:
+        self._asked: dict[str, tuple[str, ...]] = {}
         # Refused before any reading: a cartridge whose links lead nowhere is no use.
         try:
             self.base_url = cc.check_base_url(self.config.html_baseurl, SETTING)
         except cc.SiteURLError as error:
             raise ClassbookError(str(error)) from None
+
+    def questions_of(self, docname: str) -> tuple[str, ...]:
+        """A chapter's questions, its doctree read once (assignments share chapters)."""
+        if docname not in self._asked:
+            self._asked[docname] = questions(self.env.get_doctree(docname))
+        return self._asked[docname]
 
     def get_outdated_docs(self) -> Iterable[str]:
         return []  # no page per document: finish() writes the cartridges from the saved env
@@ -197,7 +207,7 @@ class CartridgeBuilder(Builder):
         if handouts is None:
             return None
         items: list[cc.Item] = [cc.WebLink(chapter.title, page), *handouts]
-        asked = questions(self.env.get_doctree(chapter.docname))
+        asked = self.questions_of(chapter.docname)
         if asked:
             title = gettext("Discussion: {title}").format(title=chapter.title)
             items.append(cc.Discussion(title, asked, page, chapter.title))
@@ -271,7 +281,7 @@ class CartridgeBuilder(Builder):
         asked = [
             (chapter, found)
             for chapter in assignment.chapters
-            if assignment.questions and (found := questions(self.env.get_doctree(chapter.docname)))
+            if assignment.questions and (found := self.questions_of(chapter.docname))
         ]
         # Written answers (answer space on the packet) are handed in: an essay quiz; else
         # the questions are for discussion, a topic per chapter.
@@ -325,3 +335,9 @@ class AssignmentCartridgeBuilder(CartridgeBuilder):
     def finish(self) -> None:
         chapters = catalogue(self)  # type: ignore[arg-type]  # reads env and config only
         self.write_assignments(chapters, Path(self.outdir))
+
+
+def setup(app: Sphinx) -> None:
+    """Register the builders (from the extension: their imports are not every command's)."""
+    app.add_builder(CartridgeBuilder)
+    app.add_builder(AssignmentCartridgeBuilder)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urljoin, urlsplit
 
-#: Hosts reserved for examples and tests (RFC 2606, RFC 6761) and this machine: a
-#: cartridge linking there would send every student to a page that does not exist.
-PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net", "example.edu")
-PLACEHOLDER_SUFFIXES = ("example", "test", "invalid", "localhost", "local", "localdomain")
+from classbook import urls
 
 
 class SiteURLError(ValueError):
@@ -16,19 +12,11 @@ class SiteURLError(ValueError):
 
 
 def placeholder_host(host: str) -> bool:
-    """Whether ``host`` is a documentation, test or loopback name rather than a real site."""
-    host = host.lower().rstrip(".")
-    if not host or host in PLACEHOLDER_SUFFIXES:
-        return True
-    if any(host == name or host.endswith("." + name) for name in PLACEHOLDER_DOMAINS):
-        return True
-    if host.rsplit(".", 1)[-1] in PLACEHOLDER_SUFFIXES:
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified or address.is_link_local
+    """Whether ``host`` is a documentation, test, private or loopback name rather than a
+    real site: the one judgement of :func:`classbook.urls.is_placeholder`, so a cartridge
+    links where the site's address (QR codes, printed links) would, and nowhere else."""
+    host = host.strip().strip("[]")
+    return urls.is_placeholder(f"https://[{host}]/" if ":" in host else f"https://{host}/")
 
 
 def check_base_url(base_url: str | None, setting: str = "html_baseurl") -> str:

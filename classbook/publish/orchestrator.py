@@ -100,6 +100,8 @@ class Build:
         self.service: RenderService | None = None
         #: The published site's address, as the first step found it ("": none known).
         self.address: str | None = None
+        #: The address as read from conf.py and the environment before the build.
+        self.address_known = ""
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -164,7 +166,8 @@ class Build:
 
         if not sys.stderr.isatty():
             nocolor()
-        inputs = self.area.inputs()
+        # The address decides every link of the site, the QR codes and the cartridges.
+        inputs = self.area.inputs(self.address_known)
         if self.area.up_to_date(outputs, inputs):
             return []
         steps = [step for step in STEPS if step.output in outputs]
@@ -314,7 +317,8 @@ def build(
 
     ``report`` receives the figures of a successful build as JSON (``make bench`` reads it).
     """
-    outputs = outputs_for(names, site_address(conf_dir, overrides or {}))
+    address = site_address(conf_dir, overrides or {})
+    outputs = outputs_for(names, address)
     dates.ensure_source_date_epoch(conf_dir)
     started = time.perf_counter()
     job = Build(
@@ -325,6 +329,7 @@ def build(
         quiet=quiet,
         overrides=overrides,
     )
+    job.address_known = address
     with workarea.build_lock(build_dir), interrupts() as interrupted:
         try:
             published = job.run(outputs, interrupted)
