@@ -127,17 +127,19 @@ class CartridgeBuilder(Builder):
                     self.write_package(made_one, assignment.slug, folder)
 
     def write_package(self, cartridge: cc.Cartridge, name: str, folder: Path) -> list[Path]:
-        """Write ``cartridge`` in every CC version into ``folder``."""
-        return [
-            cc.write_cartridge(
-                cartridge,
-                folder / outputs.cartridge(name, suffix),
-                base_url=self.base_url,
-                profile=cc.PROFILES[version],
-                setting=SETTING,
-            )
-            for suffix, version in outputs.CARTRIDGE_VERSIONS.items()
-        ]
+        """Write ``cartridge`` in every CC version into ``folder``; what the library refuses
+        (an empty title, a link to a placeholder host) is one message naming the file."""
+        written = []
+        for suffix, version in outputs.CARTRIDGE_VERSIONS.items():
+            target = folder / outputs.cartridge(name, suffix)
+            try:
+                written.append(
+                    cc.write_cartridge(cartridge, target, base_url=self.base_url,
+                                       profile=cc.PROFILES[version], setting=SETTING)
+                )  # fmt: skip
+            except ValueError as error:  # SiteURLError included
+                raise ClassbookError(f"{target.name}: {error}") from None
+        return written
 
     # -- What goes in ----------------------------------------------------------------------
 
