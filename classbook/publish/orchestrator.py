@@ -355,8 +355,8 @@ def build(
         if job.address == "":
             cli.say(
                 "no address of the published site is known, so no QR code or web address "
-                "is printed and no sitemap is made: set html_baseurl in conf.py, or build in "
-                "GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
+                "is printed and no sitemap or cartridge is made: set html_baseurl in conf.py, "
+                "or build in GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
             )
     return 0
 
