@@ -13,6 +13,7 @@ from classbook import builders, config
 from classbook._version import __version__
 from classbook.builders import (
     assignmentpages,
+    cartridge,
     claimreview,
     context,
     downloads,
@@ -149,6 +150,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     pagemap.setup(app)
     downloads.setup(app)
     packets.setup(app)
+    cartridge.setup(app)
     assignmentpages.setup(app)
     claimreview.setup(app)
     web.setup(app)

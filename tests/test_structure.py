@@ -26,6 +26,7 @@ STAGES = (
     ("leaves", ("_version", "cli", "config", "dates", "gate", "outputs", "reproducible", "urls")),
     ("formulas", ("formulas",)),
     ("render", ("render",)),
+    ("cartridge", ("cartridge",)),
     ("sources", ("sources",)),
     ("ext", ("ext",)),
     ("builders", ("builders",)),

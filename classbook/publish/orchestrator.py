@@ -33,7 +33,7 @@ from classbook.outputs import (
 )
 from classbook.publish import aside, workarea
 from classbook.publish.interrupts import interrupts
-from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for
+from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for, site_address
 from classbook.render import RenderError, Result
 from classbook.render.cache import RenderCache
 from classbook.render.service import RenderService, RenderSink
@@ -100,6 +100,8 @@ class Build:
         self.service: RenderService | None = None
         #: The published site's address, as the first step found it ("": none known).
         self.address: str | None = None
+        #: The address as read from conf.py and the environment before the build.
+        self.address_known = ""
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -166,7 +168,8 @@ class Build:
 
         if not sys.stderr.isatty():
             nocolor()
-        inputs = self.area.inputs()
+        # The address decides every link of the site, the QR codes and the cartridges.
+        inputs = self.area.inputs(self.address_known)
         if self.area.up_to_date(outputs, inputs):
             return []
         steps = [step for step in STEPS if step.output in outputs]
@@ -316,7 +319,8 @@ def build(
 
     ``report`` receives the figures of a successful build as JSON (``make bench`` reads it).
     """
-    outputs = outputs_for(names)
+    address = site_address(conf_dir, overrides or {})
+    outputs = outputs_for(names, address)
     dates.ensure_source_date_epoch(conf_dir)
     started = time.perf_counter()
     job = Build(
@@ -327,6 +331,7 @@ def build(
         quiet=quiet,
         overrides=overrides,
     )
+    job.address_known = address
     with workarea.build_lock(build_dir), interrupts() as interrupted:
         try:
             published = job.run(outputs, interrupted)
@@ -352,8 +357,8 @@ def build(
         if job.address == "":
             cli.say(
                 "no address of the published site is known, so no QR code or web address "
-                "is printed and no sitemap is made: set html_baseurl in conf.py, or build in "
-                "GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
+                "is printed and no sitemap or cartridge is made: set html_baseurl in conf.py, "
+                "or build in GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
             )
     return 0
 
