@@ -173,3 +173,31 @@ def test_a_fence_the_document_never_closes_is_refused(tmp_path: Path) -> None:
         done.returncode == 1
         and f"{source}:6: the fence '```' opened here is never closed" in done.stderr
     )
+
+
+def test_figure_and_image_directives_take_their_files_as_markdown_images_do(
+    tmp_path: Path,
+) -> None:
+    """A MyST or Jupyter Book chapter's {figure}: its file copied into the book, or left
+    out with a note while its caption stays; an example inside a code block is untouched."""
+    (tmp_path / "fig").mkdir()
+    (tmp_path / "fig" / "a.png").write_bytes(png())
+    (tmp_path.parent / "outside.png").write_bytes(png())
+    source = write(
+        tmp_path,
+        "fig.md",
+        "# Figures\n\n```{figure} fig/a.png\n:alt: A green dot\n:name: dot\n\nThe dot.\n```\n\n"
+        "```{figure} ../outside.png\n:alt: Elsewhere\n\nA caption from elsewhere.\n```\n\n"
+        "````md\n```{figure} ../outside.png\nShown as an example.\n```\n````\n\nEnd.\n",
+    )
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    project = tmp_path / "book"
+    [(_path, _meta, body)] = chapters(project)
+    assert "```{figure} ../media/fig/a.png" in body
+    assert (project / "book" / "media" / "fig" / "a.png").is_file()
+    assert "A caption from elsewhere." in body and "```{figure} ../outside.png\n:alt:" not in body
+    assert "```{figure} ../outside.png\nShown as an example." in body  # code, as written
+    assert "outside the document's folder" in done.stdout + done.stderr
+    check = check_build(project)
+    assert check.returncode == 0, check.stderr

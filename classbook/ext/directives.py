@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 _NOT_WORDS = (nodes.footnote_reference, nodes.citation_reference, nodes.raw, nodes.system_message)
 
 
+#: The elements whose text is one unit of the source: a paragraph, a figure's caption.
+_UNITS = (nodes.paragraph, nodes.caption)
+
+
 def _text(paragraph: nodes.Element) -> str:
     """A paragraph's text as a reader sees it (an image's alt text, a footnote's number are
     not the source's); MyST's hard line break (raw ``<br />``) is a newline."""
@@ -132,11 +136,13 @@ class SourceText(SphinxDirective):
                 node += nodes.paragraph(paragraph, paragraph)
         else:
             # A Markdown or Word source keeps its lists, emphasis, links and tables; the
-            # check compares the text of each paragraph, list item and table cell.
+            # check compares the text of each paragraph, list item and table cell (and a
+            # figure's caption, which docutils makes of the figure's first paragraph).
             node += self.parse_content_to_nodes()
+            texts = [n for n in node.findall(nodes.Element) if isinstance(n, _UNITS)]
             units = [
                 text
-                for p in node.findall(nodes.paragraph)
+                for p in texts
                 if not isinstance(p.parent, nodes.system_message) and (text := _text(p))
             ]
             _break_lines(node)

@@ -17,6 +17,7 @@ from classbook.sources.mdinline import (
     Context,
     Piece,
     convert_html,
+    fit_directive_images,
     fit_images,
     fit_links,
     fit_references,
@@ -116,10 +117,12 @@ def _rewrite(context: Context, tokens: list[Token], start: int) -> Piece:
 def _finish(context: Context, piece: Piece) -> Piece:
     """Images, links and roles of a block made fit for a chapter; the footnotes it cites."""
     plain_code(context, piece)
+    fit_directive_images(context, piece)
     tokens = _nested(context, piece.markdown)
     sources = Counter(str(t.attrGet("src")) for t in tokens if t.type == "image")
     hrefs = Counter(str(t.attrGet("href")) for t in tokens if t.type == "link_open")
-    piece.markdown, piece.notes = fit_images(context, piece.markdown, piece.line, sources)
+    piece.markdown, left_out = fit_images(context, piece.markdown, piece.line, sources)
+    piece.notes += left_out
     piece.markdown = fit_links(context, piece.markdown, piece.line, hrefs)
     roles = {str(t.meta.get("name")) for t in tokens if t.type == "myst_role"}
     piece.markdown = fit_roles(context, piece.markdown, piece.line, roles)

@@ -399,3 +399,56 @@ def plain_code(context: Context, piece: Piece) -> None:
 
 def reference_title(reference: dict[str, Any]) -> str:
     return str(reference["title"]).replace("\\", "\\\\").replace('"', '\\"')
+
+
+#: Directives whose argument is an image file.
+IMAGE_DIRECTIVES = frozenset({"figure", "image"})
+
+
+def _image_fences(context: Context, text: str, offset: int = 0) -> list[tuple[int, Token]]:
+    """Each ``{figure}`` or ``{image}`` directive of ``text`` (inside directives and divs
+    too, never inside code), with the index of its opening line in ``text``."""
+    found = []
+    for token in parser().parse(text, {"references": dict(context.references)}):
+        if token.type not in {"fence", "colon_fence"} or not token.map:
+            continue
+        info = token.info.strip()
+        name, content = split_directive(info, token.content)
+        start = offset + token.map[0]
+        if name in IMAGE_DIRECTIVES:
+            found.append((start, token))
+        elif (token.type == "colon_fence" and not info.startswith("{")) or (
+            name and name not in VERBATIM_DIRECTIVES
+        ):
+            skipped = len(token.content.split("\n")) - len(content.split("\n"))
+            found += _image_fences(context, content, start + 1 + skipped)
+    return found
+
+
+def fit_directive_images(context: Context, piece: Piece) -> None:
+    """A ``{figure}`` or ``{image}`` directive's file, as Markdown images are: copied into
+    the book (its argument rewritten to ``media/…``), or left out with a note (a figure's
+    caption stays, as a paragraph: it is the document's text)."""
+    if context.images_from is None:  # Word: its media are carried as they are
+        return
+    lines = piece.markdown.split("\n")
+    for index, token in sorted(_image_fences(context, piece.markdown), reverse=True):
+        source = token.info.strip().split("}", 1)[1].strip()
+        found = re.search(r"^\s*:alt:\s*(.*)$", token.content, re.M)
+        at = piece.line + index
+        image = Image(source, "", " ".join(found.group(1).split()) if found else "", at)
+        context.images.append(image)
+        image.why = image_place(context, image) if source else "no file named"
+        if not image.why:
+            lines[index] = lines[index].replace(source, image.written, 1)
+            continue
+        context.note(
+            at,
+            f"image {source[:60]} left out ({image.why}): put it in book/media/ and show it "
+            "where the chapter's note says",
+        )
+        piece.notes.append(f"{html_escape(image.alt) or 'an image'} ({html_escape(source)})")
+        first, last = token.map or (0, 1)
+        caption = split_directive(token.info.strip(), token.content)[1].strip("\n")
+        lines[index : index + last - first] = caption.split("\n") if caption.strip() else []
+    piece.markdown = "\n".join(lines)

@@ -96,6 +96,7 @@ def _directive(body: str, layout: str) -> list[str]:
 def _block(block: Block, media_prefix: str) -> list[str]:
     body = re.sub(r"\]\((<?)media/", rf"](\1{media_prefix}media/", block.markdown)
     body = re.sub(r"(image:: )media/", rf"\1{media_prefix}media/", body)  # a grid table's
+    body = re.sub(r"(\{(?:figure|image)\}[ \t]+)media/", rf"\1{media_prefix}media/", body)
     if block.kind in {"note", "definitions"}:
         return [body, ""]
     if block.kind == "teacher":  # kept out of the student edition, and of its source text
