@@ -7,6 +7,7 @@ from classbook.publish.verify import (
     _PRINTED_FORMULAS,
     _PRINTED_URL,
     FORMULA,
+    as_printed,
     check,
     formulas,
     html_text,
@@ -30,11 +31,11 @@ def test_a_page_badge_and_a_footnote_marker_inside_a_paragraph_are_ours() -> Non
 def test_print_addresses_after_links_are_not_lost_text() -> None:
     printed = "Read the guide (https://example.net/a/ b) first, then (see above) go on."
     assert _PRINTED_URL.sub("", printed) == "Read the guide first, then (see above) go on."
-    finding = check("pdf/x.pdf", _PRINTED_URL.sub("", printed), ["Read the guide first,"], pdf=True)
+    finding = check("pdf/x.pdf", as_printed(printed), ["Read the guide first,"], pdf=True)
     assert finding.ok
     # A source that writes an address in parentheses itself is found in print too.
     own = "Mail us (mailto:a@b.example) today."
-    assert check("pdf/x.pdf", _PRINTED_URL.sub("", own), [own], pdf=True).ok
+    assert check("pdf/x.pdf", as_printed(own), [own], pdf=True).ok
 
 
 def test_a_formula_is_compared_as_one_whatever_each_output_draws() -> None:
@@ -48,6 +49,15 @@ def test_a_formula_is_compared_as_one_whatever_each_output_draws() -> None:
     unit = "The speed is v = \\frac{d}{t} for a body."
     assert check("html", html_text(page)[0], [unit], tex=tex).ok
     printed = "The speed is \U000f0000 for a body."  # a glyph of the PDF's formula font
-    assert check("pdf/x.pdf", _PRINTED_FORMULAS.sub(FORMULA, printed), [unit], tex=tex).ok
+    assert check(
+        "pdf/x.pdf", as_printed(_PRINTED_FORMULAS.sub(FORMULA, printed)), [unit], pdf=True, tex=tex
+    ).ok
     # A formula dropped from an output is still lost text.
     assert not check("html", "The speed is for a body.", [unit], tex=tex).ok
+
+
+def test_print_breaks_calls_and_page_references_are_not_lost_text() -> None:
+    printed = "see the file win32/\nDLL_FAQ.txt, the agreement (see below (see p. 13)), Ouch1.2"
+    units = ["see the file win32/DLL_FAQ.txt, the agreement (see below), Ouch."]
+    assert check("pdf/x.pdf", as_printed(printed), units, pdf=True).ok
+    assert not check("pdf/x.pdf", as_printed(printed), ["the agreement (see above)"], pdf=True).ok

@@ -23,8 +23,15 @@ _HIDDEN = {"script", "style", "head", "title", "template", "svg"}
 #: (``p. 7``), a footnote's marker (an EPUB shows a link's address as a footnote).
 _ADDED_ROLES = {"doc-pagebreak", "doc-noteref"}
 _ADDED_CLASSES = {"classbook-page", "footnote-reference"}
+#: A footnote's or endnote's body: an output places it (at the end of the page, at the foot),
+#: so its text is looked for anywhere, not in the source's order.
+_NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 #: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
 _PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()]*\)")
+#: Digits set right after a word or its punctuation: print's footnote calls among them.
+_FOOTNOTE_CALL = re.compile(r"(?<=[^\W\d_]|[.,;:!?'\")\]\u2019\u201d])\d{1,3}(?=[\s.,;:!?)\]]|$)")
+#: What print adds after a cross-reference: " (see p. 13)", in the book's language.
+_SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 #: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
 #: its own (classbook/formulas/font.py: code points from U+F0000); a source unit writes TeX.
 FORMULA = "\ufffc"
@@ -61,6 +68,9 @@ class _Text(HTMLParser):
         self._toc = 0
         #: The element we add inside a paragraph being skipped, and how deep in it we are.
         self._added: tuple[str, int] | None = None
+        #: The text of the page's footnotes (also in ``parts``), and the note being read.
+        self.notes: list[str] = []
+        self._note: tuple[str, int] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
@@ -75,6 +85,11 @@ class _Text(HTMLParser):
             self.parts.append(f" {FORMULA} ")
             self._added = (tag, 1)
             return
+        if self._note is not None:
+            name, depth = self._note
+            self._note = (name, depth + (tag == name))
+        elif dict(attrs).get("role") in _NOTE_ROLES:
+            self._note = (tag, 1)
         if tag in _HIDDEN:
             self._hidden += 1
         if self._toc:
@@ -92,6 +107,9 @@ class _Text(HTMLParser):
             if tag == name:
                 self._added = (name, depth - 1) if depth > 1 else None
             return
+        if self._note is not None and tag == self._note[0]:
+            name, depth = self._note
+            self._note = (name, depth - 1) if depth > 1 else None
         if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
         if self._toc:
@@ -102,6 +120,8 @@ class _Text(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._hidden and self._added is None:
             self.parts.append(data)
+            if self._note is not None:
+                self.notes.append(data)
 
 
 def html_text(markup: str) -> tuple[str, list[str]]:
@@ -109,6 +129,13 @@ def html_text(markup: str) -> tuple[str, list[str]]:
     parser = _Text()
     parser.feed(markup)
     return fold("".join(parser.parts)), list(dict.fromkeys(parser.links))
+
+
+def html_notes(markup: str) -> str:
+    """Folded text of a page's footnotes and endnotes."""
+    parser = _Text()
+    parser.feed(markup)
+    return fold(" ".join(parser.notes))
 
 
 @dataclass
@@ -141,7 +168,13 @@ def _as_output(unit: str, tex: list[str]) -> str:
 
 
 def check(
-    output: str, text: str, units: list[str], *, pdf: bool = False, tex: Iterable[str] = ()
+    output: str,
+    text: str,
+    units: list[str],
+    *,
+    pdf: bool = False,
+    tex: Iterable[str] = (),
+    notes: str = "",
 ) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
     in parentheses is print's, so none is looked for); ``tex``: the book's formulas."""
@@ -150,7 +183,10 @@ def check(
     known = sorted(tex, key=len, reverse=True)
     for unit in units:
         folded = _as_output(unit, known)
-        folded = _PRINTED_URL.sub("", folded) if pdf else folded
+        folded = as_printed(folded) if pdf else folded
+        if folded in notes and folded in text:  # a note's body: where its output puts notes
+            finding.found += 1
+            continue
         at = text.find(folded, position)
         if at >= 0:
             finding.found += 1
@@ -181,6 +217,11 @@ def site_text(site: Path) -> str:
 
 def epub_text(epub: Path) -> str:
     """The EPUB's content documents in spine order, as text."""
+    return " ".join(html_text(page)[0] for page in epub_pages(epub))
+
+
+def epub_pages(epub: Path) -> list[str]:
+    """The EPUB's content documents in spine order, as XHTML."""
     with zipfile.ZipFile(epub) as archive:
         container = ElementTree.fromstring(archive.read("META-INF/container.xml"))
         opf_name = next(e.attrib["full-path"] for e in container.iter() if e.get("full-path"))
@@ -190,21 +231,62 @@ def epub_text(epub: Path) -> str:
         # cast: every manifest item has an href (EPUB 3; EPUBCheck checks ours).
         items = {i.get("id"): cast(str, i.get("href")) for i in manifest}
         folder = opf_name.rpartition("/")[0]
-        texts = []
+        pages = []
         for ref in opf.findall(".//o:spine/o:itemref", ns):
             name = f"{folder}/{items[ref.get('idref')]}" if folder else items[ref.get("idref")]
-            texts.append(html_text(archive.read(name).decode("utf-8"))[0])
-    return " ".join(texts)
+            pages.append(archive.read(name).decode("utf-8"))
+    return pages
+
+
+def _page_text(page: Any) -> str:
+    """A page's text without its artifacts (running heads, page numbers: the PDF/UA tagging
+    marks them so), which would otherwise split a paragraph that runs onto the next page."""
+    parts: list[str] = []
+    artifact: list[bool] = []  # one entry per open marked-content sequence
+    line = [0.0]  # the baseline of the last fragment
+
+    def before(operator: bytes, operands: list[Any], *_matrices: Any) -> None:
+        if operator in (b"BDC", b"BMC"):
+            artifact.append(bool(operands) and operands[0] == "/Artifact")
+        elif operator == b"EMC" and artifact:
+            artifact.pop()
+
+    def text(fragment: str, matrix: Any, text_matrix: Any, *_font: Any) -> None:
+        if any(artifact) or not fragment:
+            return
+        # A new line (the baseline moved down a line, or back up to a new block) is a break,
+        # even where pypdf gives none; a superscript's small rise and return are not.
+        y = matrix[5] + text_matrix[5] * matrix[3]
+        moved = line[0] - y
+        if parts and (moved > 6 or moved < -20) and not parts[-1].endswith("\n"):
+            parts.append("\n")
+        line[0] = y
+        parts.append(fragment)
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return "".join(parts)
+
+
+def as_printed(text: str) -> str:
+    """Text as a PDF is compared, the unit looked for and the PDF's alike: without print's
+    footnote calls (digits set right after a word: ``Ouch1.``), its addresses after links,
+    its "(see p. 13)" after cross-references (a short parenthesis ending in a number) and
+    without whitespace (print breaks lines inside addresses and code, where the text has no
+    space, and a PDF's text keeps no trace of which breaks were spaces)."""
+    text = _PRINTED_URL.sub("", text)
+    text = _SEE_PAGE.sub("", _FOOTNOTE_CALL.sub("", text))
+    return re.sub(r"\s+", "", text)
 
 
 def pdf_text(pdf: Path) -> str:
     """The PDF's text in page order (pypdf: it keeps right-to-left ligatures in order),
-    without the addresses print adds after links' text."""
+    without artifacts, as :func:`as_printed` compares it."""
     from pypdf import PdfReader
 
-    text = fold("\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
-    text = _PRINTED_FORMULAS.sub(f" {FORMULA} ", _PRINTED_URL.sub("", text))
-    return " ".join(text.split())
+    text = "\n".join(_page_text(page) for page in PdfReader(pdf).pages)
+    # A line that breaks between "1.E." and "1 with" joins them again: the unit is one word.
+    text = fold(re.sub(r"(?<=\.)\n+(?=\d{1,3} [a-z])", "", text))
+    return as_printed(_PRINTED_FORMULAS.sub(f" {FORMULA} ", text))
 
 
 def _config(conf_dir: Path) -> dict[str, Any]:
@@ -226,9 +308,20 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     for paper in raw.get("classbook_paper_sizes", ["a4", "letter"]):
         name = f"pdf/{slug}-{paper}.pdf"
         outputs[name] = functools.partial(pdf_text, build_dir / name)
-    tex = set().union(*map(formulas, site_pages(build_dir / "html")))
+    pages = site_pages(build_dir / "html")
+    tex = set().union(*map(formulas, pages))
+    # The notes' text: an output may place a note's body away from its call (the web and the
+    # EPUB at the end of the page, print at the foot of its page), so it is found anywhere.
+    notes = " ".join(map(html_notes, pages))
     return [
-        check(name, text(), units, pdf=name.endswith(".pdf"), tex=tex)
+        check(
+            name,
+            text(),
+            units,
+            pdf=name.endswith(".pdf"),
+            tex=tex,
+            notes=as_printed(notes) if name.endswith(".pdf") else notes,
+        )
         for name, text in outputs.items()
     ]
 
