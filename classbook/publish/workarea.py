@@ -17,7 +17,7 @@ from pathlib import Path
 from classbook import dates
 from classbook.builders import parts
 from classbook.cli import BuildLockedError
-from classbook.outputs import OUTPUTS
+from classbook.outputs import NEED_ADDRESS, OUTPUTS
 from classbook.publish.steps import EDITIONS, PACKAGES, STEPS, Step
 
 #: Files Sphinx keeps for its incremental builds: not part of what is published.
@@ -236,7 +236,10 @@ class WorkArea:
         it did not build."""
         record = self.work / "cache-keys.txt"
         keys = set(used)
-        if set(outputs) != set(OUTPUTS) and record.is_file():
+        # Every output that lays out PDFs was built (the cartridge, made only where the site
+        # has an address, lays out none): what it did not use, nothing uses.
+        complete = set(OUTPUTS) - set(NEED_ADDRESS) <= set(outputs)
+        if not complete and record.is_file():
             keys |= set(record.read_text(encoding="utf-8").split())
         record.write_text("".join(f"{key}\n" for key in sorted(keys)), encoding="utf-8")
         return keys

@@ -28,7 +28,8 @@ def formula_alts(document: Any) -> list[list[str | None]]:
             box = box._box
         if isinstance(box, boxes.MarginBox):
             return
-        if box.element is not None and box.element_tag in FIGURE_TAGS:
+        # A picture drawn (a replaced box); an image that failed to load is its alt text.
+        if isinstance(box, boxes.ReplacedBox) and box.element_tag in FIGURE_TAGS:
             found.append(_formula_speech(box.element))
         if not isinstance(box, boxes.ParentBox):
             return

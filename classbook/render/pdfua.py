@@ -229,6 +229,8 @@ class _Repair:
             if element.get("/S") == "/Figure":
                 by_page.setdefault(element.Pg.objgen, []).append(element)
         for number, (page, alts) in enumerate(zip(self.pdf.pages, formulas, strict=True)):
+            if not any(alts):  # no formula drawn as a picture on this page
+                continue
             figures = by_page.get(page.obj.objgen, [])
             if len(figures) != len(alts):
                 raise ValueError(f"page {number + 1}: {len(figures)} figures, {len(alts)} boxes")
