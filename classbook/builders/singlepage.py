@@ -102,7 +102,8 @@ def _unique_ids(tree: nodes.document, renamed: dict[tuple[str, str], str]) -> No
         prefix = (nodes.make_id(docname) or "book") + "-"
         mine: dict[str, str] = {}
         for node in own_nodes(start):
-            for index, old in enumerate(node.get("ids", [])):
+            ids: list[str] = node.get("ids", [])
+            for index, old in enumerate(ids):
                 if old not in taken:
                     continue
                 new, count = prefix + old, 1
