@@ -122,8 +122,9 @@ class Background:
         assert process.stderr is not None
         output = io.StringIO()
         for line in process.stderr:
-            sys.stderr.write(line)
-            output.write(line)
+            if process is self.process:  # a build stopped for a newer one says no more
+                sys.stderr.write(line)
+                output.write(line)
         status = process.wait()
         if process is not self.process:
             return  # stopped for a newer build: what it says no longer matters
