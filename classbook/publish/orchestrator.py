@@ -114,8 +114,11 @@ class Build:
         # would: Sphinx's incremental writers drop sitemap entries, search-index entries
         # and EPUB manifest order, and pages show facts of other documents (chapter
         # numbers, the content note) that Sphinx does not track. Reading stays incremental;
-        # the render cache keeps unchanged PDFs.
-        shutil.rmtree(self.area.folder(step), ignore_errors=True)
+        # the render cache keeps unchanged PDFs. A preview's provisional site is the
+        # exception: Sphinx writes only the pages that changed (a second faster), and the
+        # build of every output that follows it writes the whole site again.
+        if not self.provisional:
+            shutil.rmtree(self.area.folder(step), ignore_errors=True)
         app = None
         try:
             with patch_docutils(self.conf_dir), docutils_namespace():

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -42,7 +43,7 @@ from classbook.publish.previewsite import Problem, Server, Status
 PIPELINE_LOOKS = ("themes", "templates", "static")
 #: Milliseconds without a further change before a rebuild starts (an editor's save is often
 #: a write and a rename), and the most a rebuild waits for changes to stop.
-QUIET_MS, MOST_MS = 150, 1_000
+QUIET_MS, MOST_MS = 50, 1_000
 #: Sphinx's and the orchestrator's messages: ``file:line: WARNING: message`` (the line, or
 #: both, may be missing); colours stripped first.
 MESSAGE = re.compile(
@@ -185,6 +186,8 @@ class Preview:
     def run(self) -> int:
         """Serve, build, watch and rebuild until Ctrl-C; 0 then."""
         dates.ensure_source_date_epoch(self.conf_dir)  # the same date in both builds
+        # Its "n changes detected" lines: the preview names the files itself.
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)
         try:
             self.server.start()
             cli.report(f"classbook: preview at {self.server.url} (Ctrl-C stops it)")
@@ -250,9 +253,11 @@ class Preview:
 
     def _background_done(self, status: int, output: str, published: list[str]) -> None:
         if status == 0:
-            if HTML in published:
-                cli.say("the downloads are rebuilt: the site is published with them")
-                self.status.published()
+            if HTML not in published:
+                cli.say("the downloads are up to date")
+                return
+            cli.say("the downloads are rebuilt: the site is published with them")
+            self.status.published()
             return
         problems = problems_in(output, self.conf_dir)
         cli.say("the build of the downloads failed; the site is served without them:")
