@@ -4,6 +4,7 @@ a broken edit shows its file and line over the last good page, Ctrl-C leaves not
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import queue
 import shutil
@@ -16,14 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 from conftest import ROOTS
 from helpers import ROOT
 from playwright.sync_api import expect, sync_playwright
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from classbook.publish.preview import problems_in
-from classbook.publish.previewsite import OVERLAY, Problem, inject
+from classbook.publish.previewsite import OVERLAY, SOCKET, Problem, Server, Status, inject
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -38,6 +43,11 @@ STEP_S = 120
 def _lines(stream: IO[str], into: queue.Queue[str]) -> None:
     for line in stream:
         into.put(line)
+
+
+def _keep(stream: IO[str], said: list[str]) -> None:
+    for line in stream:
+        said.append(line)
 
 
 @contextmanager
@@ -59,7 +69,7 @@ def preview(book: Path, build: Path) -> Iterator[tuple[subprocess.Popen[str], st
     said: list[str] = []
     readers = [
         threading.Thread(target=_lines, args=(process.stdout, out), daemon=True),
-        threading.Thread(target=lambda: said.extend(process.stderr or ()), daemon=True),
+        threading.Thread(target=_keep, args=(process.stderr, said), daemon=True),
     ]
     for reader in readers:
         reader.start()
@@ -198,3 +208,35 @@ def test_script_goes_before_the_end_of_the_body() -> None:
     assert page.endswith("</script></BODY></html>")
     assert "const loaded = 7;" in page
     assert inject("<p>fragment</p>", 1).startswith("<p>fragment</p><script>")
+
+
+def test_server_injects_tells_the_pages_and_stops_with_a_page_open(tmp_path: Path) -> None:
+    site, status = tmp_path / "html", Status()
+    with Server(site, status, 0) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        # No site yet: a page that waits for it, with the script.
+        with pytest.raises(HTTPError) as waiting:
+            urlopen(server.url, timeout=30)
+        assert waiting.value.code == 503
+        assert "classbook preview" in waiting.value.read().decode()
+        site.mkdir()
+        (site / "index.html").write_text("<html><body><p>Hello</p></body></html>", "utf-8")
+        with urlopen(server.url, timeout=30) as response:
+            page = response.read().decode()
+            assert response.headers["cache-control"] == "no-store"
+        assert "<p>Hello</p><script>" in page
+        assert (site / "index.html").read_text("utf-8") == "<html><body><p>Hello</p></body></html>"
+
+        with connect(f"ws://127.0.0.1:{server.port}{SOCKET}") as socket:
+            assert json.loads(socket.recv(timeout=30)) == {"generation": 0, "problems": []}
+            status.failed([Problem("Unknown directive", "chapters/01.md", 3)])
+            assert json.loads(socket.recv(timeout=30)) == {
+                "generation": 0,
+                "problems": [{"message": "Unknown directive", "file": "chapters/01.md", "line": 3}],
+            }
+            status.published()
+            assert json.loads(socket.recv(timeout=30)) == {"generation": 1, "problems": []}
+            server.stop()  # with the page still open: its socket is closed, the thread ends
+            with pytest.raises(ConnectionClosed):
+                socket.recv(timeout=30)
+        assert not server.thread.is_alive()

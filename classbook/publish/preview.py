@@ -188,6 +188,9 @@ class Preview:
         dates.ensure_source_date_epoch(self.conf_dir)  # the same date in both builds
         # Its "n changes detected" lines: the preview names the files itself.
         logging.getLogger("watchfiles").setLevel(logging.WARNING)
+        # SIGTERM stops the preview as Ctrl-C does: its background build is in a process
+        # group of its own, which only the preview stops.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             self.server.start()
             cli.report(f"classbook: preview at {self.server.url} (Ctrl-C stops it)")
@@ -207,6 +210,7 @@ class Preview:
         finally:
             # Stopping takes a few seconds at most; a second Ctrl-C would leave it halfway.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.background.stop()
             self.server.stop()
             cli.say("preview stopped")

@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -64,6 +65,14 @@ CLIENT = """<script>/* classbook preview */(() => {
   }
   connect();
 })();</script>"""
+
+
+#: What is served before the first site is published.
+WAITING = (
+    "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Building…</title></head>"
+    "<body><main><p>The site is being built; this page shows it when it is.</p></main></body>"
+    "</html>"
+)
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,27 @@ class PreviewFiles(StaticFiles):
 
     def __init__(self, directory: Path, status: Status) -> None:
         super().__init__(directory=directory, html=True, check_dir=False)
+        self.site = directory
         self.status = status
+
+    async def check_config(self) -> None:
+        if self.site.is_dir():  # else no site yet: get_response serves the waiting page
+            await super().check_config()
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as error:
+            if error.status_code != 404 or (self.site / "index.html").is_file():
+                raise
+        # No site yet (a fresh checkout, or its first build failed): a page that shows the
+        # build's messages and turns into the site when it is published.
+        return Response(
+            inject(WAITING, self.status.generation),
+            status_code=503,
+            media_type="text/html",
+            headers={"cache-control": "no-store"},
+        )
 
     def file_response(
         self,
@@ -209,6 +238,7 @@ class Server:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", port))
+        self.socket.listen()  # a page opened at once waits for the server, is not refused
         self.port: int = self.socket.getsockname()[1]
         config = uvicorn.Config(
             application(site, status),
