@@ -242,7 +242,7 @@ class Preview:
             quiet=True,
             provisional=True,
         )
-        captured = sys.stderr = Tee(sys.__stderr__ or sys.stderr)
+        captured = sys.stderr = Tee(sys.stderr)
         try:
             with workarea.build_lock(self.build_dir), interrupts() as interrupted:
                 job.run([HTML], interrupted)
@@ -264,7 +264,7 @@ class Preview:
             self.status.published()
             return
         problems = problems_in(output, self.conf_dir)
-        cli.say("the build of the downloads failed; the site is served without them:")
+        cli.say("the build of the downloads failed; the site is served as it was:")
         for problem in problems:
             cli.say(f"  {problem}")
         self.status.failed(problems)
