@@ -18,7 +18,7 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 # written, through the environment: make would otherwise expand "$5" to nothing and run
 # "$(shell …)" inside a title. Recipes read them as shell variables ("$$TITLE").
 ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE LICENSE URL \
-  PIPELINE PORT
+  PIPELINE CARTRIDGE PORT
 $(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
 export $(ARGUMENTS)
 
@@ -27,7 +27,8 @@ export $(ARGUMENTS)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*)
+SETUP_INPUTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard classbook/setup/*) \
+  $(wildcard classbook/formulas/node/package*.json)
 # The set-up is keyed by the bytes of what it installs from, not by file dates: a fresh clone
 # or a virtualenv shared by several books (make book VENV=../shared-venv) is not set up again
 # for the same requirements.
@@ -58,7 +59,7 @@ html: $(STAMP) ## Web site with the other outputs as downloads (builds them too)
 	$(BUILD_CMD) html
 
 # -- Teachers: assignment packets and the teacher edition (classbook/builders/packets.py) ---------
-.PHONY: packets packet teacher
+.PHONY: packets packet cartridge teacher
 
 packets: $(STAMP) ## Assignment packets from book/assignments/*.yml -> _build/packets/
 	$(BUILD_CMD) packets
@@ -67,16 +68,20 @@ packets: $(STAMP) ## Assignment packets from book/assignments/*.yml -> _build/pa
 # dollar signs in TITLE are safe.
 packet: $(STAMP) ## One packet without a file: make packet CHAPTERS="2 3 5" TITLE="Week 1" DUE=2026-12-01
 	@test -n "$$CHAPTERS" -a -n "$$TITLE" || { echo 'usage: make packet CHAPTERS="2 3 5"' \
-	  'TITLE="Week 1" [DUE=2026-12-01] [COURSE=...] [PAPER=a4|letter|both] [INCLUDE=none]' >&2; \
-	  exit 2; }
+	  'TITLE="Week 1" [DUE=2026-12-01] [COURSE=...] [PAPER=a4|letter|both] [INCLUDE=none]' \
+	  '[CARTRIDGE=1]' >&2; exit 2; }
 	$(PY) -m classbook packet --build $(BUILD) --title "$$TITLE" --chapters $$CHAPTERS \
 	  $${DUE:+--due "$$DUE"} $${COURSE:+--course "$$COURSE"} $${PAPER:+--paper "$$PAPER"} \
-	  $${INCLUDE:+--include $$INCLUDE}
+	  $${INCLUDE:+--include $$INCLUDE} $$([ "$${CARTRIDGE:-0}" = 0 ] || echo --cartridge)
+
+# Links to the site's pages: needs its real address (html_baseurl, or the host's).
+cartridge: $(STAMP) ## Common Cartridges of the book and assignments for an LMS -> _build/cartridge/
+	$(BUILD_CMD) cartridge
 
 # A parse of its own (-t teacher), published beside the student PDFs.
 teacher: pdf ## Teacher edition PDFs -> _build/pdf/<slug>-teacher-a4.pdf, -letter.pdf
 
-dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, the pipeline's wheel and sdist, SHA256SUMS
+dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packets, cartridges, the pipeline's wheel and sdist, SHA256SUMS
 	$(PY) -m classbook dist --build-dir $(BUILD) --dist-dir dist --pipeline .
 
 verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output

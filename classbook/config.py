@@ -180,6 +180,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Digits of the book PDF's page numbers (0: from the book's length).",
         check=_not_negative,
     ),
+    Setting(
+        "classbook_formula_cache",
+        "",
+        str,
+        "Folder of converted formulas kept between builds (empty: `.cache/formulas` beside "
+        "the output folder; `python -m classbook build` uses `_build/.cache/formulas`).",
+        rebuild="",
+    ),
     # -- Limits (docs/security.md) --------------------------------------------------------
     Setting(
         "classbook_max_paragraph",

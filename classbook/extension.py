@@ -13,9 +13,11 @@ from classbook import builders, config
 from classbook._version import __version__
 from classbook.builders import (
     assignmentpages,
+    cartridge,
     claimreview,
     context,
     downloads,
+    formulas,
     navigation,
     packets,
     pagemap,
@@ -39,6 +41,7 @@ from classbook.ext import (
     timeline,
     words,
 )
+from classbook.ext import formulas as formula_collection
 from classbook.urls import site_address
 
 if TYPE_CHECKING:
@@ -137,6 +140,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     registercheck.setup(app)
     stores.setup(app)
     timeline.setup(app)
+    formula_collection.setup(app)
     for name, directive in directives.DIRECTIVES.items():
         app.add_directive(name, directive)
 
@@ -151,8 +155,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     pagemap.setup(app)
     downloads.setup(app)
     packets.setup(app)
+    cartridge.setup(app)
     assignmentpages.setup(app)
     claimreview.setup(app)
     web.setup(app)
     navigation.setup(app)
+    formulas.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 #: The published outputs, in build order; each is published as ``_build/<output>/``.
 EPUB, PDF, HANDOUTS, PACKETS, HTML = "epub", "pdf", "handouts", "packets", "html"
-OUTPUTS = (EPUB, PDF, HANDOUTS, PACKETS, HTML)
+CARTRIDGE = "cartridge"
+OUTPUTS = (EPUB, PDF, HANDOUTS, PACKETS, CARTRIDGE, HTML)
 #: What an output needs built (and published) with it: the site publishes the others as
-#: downloads; the EPUB and the handouts carry the book PDF's page numbers.
-NEEDS = {HTML: (EPUB, PDF, HANDOUTS, PACKETS), EPUB: (PDF,), HANDOUTS: (PDF,)}
+#: downloads; the EPUB and the handouts carry the book PDF's page numbers; the cartridge
+#: carries the EPUB, the PDFs, the handouts and the packets.
+NEEDS = {
+    HTML: (EPUB, PDF, HANDOUTS, PACKETS, CARTRIDGE),
+    EPUB: (PDF,),
+    HANDOUTS: (PDF,),
+    CARTRIDGE: (EPUB, PDF, HANDOUTS, PACKETS),
+}
+#: Outputs built only where the site's real address is known (classbook.urls.site_address):
+#: the cartridge is links to the site's pages.
+NEED_ADDRESS = (CARTRIDGE,)
 #: The Sphinx builder that writes each output.
-BUILDERS = {EPUB: "epub", PDF: "bookpdf", HANDOUTS: "handouts", PACKETS: "packets", HTML: "html"}
+BUILDERS = {
+    EPUB: "epub",
+    PDF: "bookpdf",
+    HANDOUTS: "handouts",
+    PACKETS: "packets",
+    CARTRIDGE: "cartridge",
+    HTML: "html",
+}
 #: CSS page sizes by the paper names used in configuration and file names.
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 #: How readers and teachers name the same papers.
@@ -43,6 +60,18 @@ def packet(name: str, paper: str) -> str:
 def epub(basename: str) -> str:
     """``homs-massacre.epub``."""
     return f"{basename}.epub"
+
+
+#: The cartridges' CC versions, by the suffix of their file names (the first is the default).
+CARTRIDGE_VERSIONS = {"": "1.3", "-cc11": "1.1"}
+#: Folder of the assignments' cartridges inside the cartridge output.
+ASSIGNMENT_CARTRIDGES = "assignments"
+
+
+def cartridge(name: str, suffix: str = "") -> str:
+    """``homs-massacre.imscc`` (CC 1.3), ``week-1-cc11.imscc`` (CC 1.1): the cartridge of the
+    book (its slug) or of an assignment (its file's name)."""
+    return f"{name}{suffix}.imscc"
 
 
 def label(output: str, filename: str) -> str:

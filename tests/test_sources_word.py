@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pypandoc
+import pytest
 from sourcebook import built, chapters, check_build, new_book
 from test_newbook import png
 
@@ -190,3 +191,26 @@ def test_document_units_are_counted_from_the_files_own_xml(tmp_path: Path) -> No
         ("The note.", "missing"),
         ("A remark.", "left out"),
     }
+
+
+@pytest.mark.build
+def test_a_real_word_files_equations_reach_every_output(tmp_path: Path) -> None:
+    """Word's equations (OMML, from docx2python's tests) through new-book and the whole
+    build: MathML on the web and in the EPUB, a tagged formula in print, verify content."""
+    from conftest import ROOT
+    from helpers import run_classbook
+
+    document = ROOT / "tests" / "realworld" / "docs" / "d2p-equations.docx"
+    made = run_classbook(tmp_path, "new-book", str(document), "book", epoch=1765000000)
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "book"
+    written = "".join(p.read_text(encoding="utf-8") for p in (project / "book").rglob("*.md"))
+    assert written.count("$$") >= 6  # three display equations, carried as math
+    built_all = run_classbook(project, "build", "all", epoch=1765000000)
+    assert built_all.returncode == 0, built_all.stderr
+    site = project / "_build" / "html"
+    pages = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    assert pages.count("<math") >= 3
+    assert not re.search(r"<script[^>]*mathjax", pages, re.I)  # MathML, no MathJax
+    verified = run_classbook(project, "verify", epoch=1765000000)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

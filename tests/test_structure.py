@@ -19,11 +19,14 @@ from classbook.render import cache
 
 PACKAGE = ROOT / "classbook"
 #: The stages, lowest first; a module may import its own stage's modules and any lower's.
-#: Leaves hold shared facts (names, dates, the gate); the render service sits below the
+#: Leaves hold shared facts (names, dates, the gate); the formula converter (no Sphinx) sits
+#: above them, used by the builders; the render service sits below the
 #: stages that submit to it; the commands and the extension's assembly sit on top.
 STAGES = (
     ("leaves", ("_version", "cli", "config", "dates", "gate", "outputs", "reproducible", "urls")),
+    ("formulas", ("formulas",)),
     ("render", ("render",)),
+    ("cartridge", ("cartridge",)),
     ("sources", ("sources",)),
     ("ext", ("ext",)),
     ("builders", ("builders",)),

@@ -53,7 +53,11 @@ MODES = {
         "has_touch": True,
     },
 }
-MAGIC = {"pdf": (b"%PDF-", "application/pdf"), "epub": (b"PK\x03\x04", "application/epub+zip")}
+MAGIC = {
+    "pdf": (b"%PDF-", "application/pdf"),
+    "epub": (b"PK\x03\x04", "application/epub+zip"),
+    "cartridge": (b"PK\x03\x04", "application/octet-stream"),
+}
 
 
 # -- The site on 127.0.0.1 ------------------------------------------------------------
@@ -66,6 +70,8 @@ class StaticHost(http.server.SimpleHTTPRequestHandler):
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".epub": "application/epub+zip",
         ".pdf": "application/pdf",
+        # No registered type: a host that does not know it serves it as bytes.
+        ".imscc": "application/octet-stream",
         ".js": "text/javascript",
     }
 
@@ -308,7 +314,8 @@ def test_every_download_link_answers_with_its_file(browser, site, book) -> None:
             if kind == "epub":
                 assert body[30:58] == b"mimetypeapplication/epub+zip", url
     kinds = set(links.values())
-    assert kinds == {"pdf", "epub"}
+    # The book is built with its GitHub Pages address: teachers get its cartridges too.
+    assert kinds == {"pdf", "epub", "cartridge"}
     # The EPUB offered is the one that was built.
     epub = next(url for url, kind in links.items() if kind == "epub")
     with zipfile.ZipFile(book.out("html") / path_of(epub, site)) as archive:

@@ -231,14 +231,20 @@ def _tree_rss_kib(pid: int) -> int:
 
 
 def measure(
-    commands: list[list[str]], cwd: Path, *, bin_dir: Path | None = None
+    commands: list[list[str]],
+    cwd: Path,
+    *,
+    bin_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
 ) -> tuple[float, float, str]:
     """Run ``commands`` one after the other; wall seconds, peak tree RSS (MB), stderr.
 
-    ``bin_dir`` goes first on PATH (sphinx-simplepdf runs its environment's ``weasyprint``).
+    ``bin_dir`` goes first on PATH (sphinx-simplepdf runs its environment's ``weasyprint``);
+    ``environ`` adds to the environment.
     """
     peak, err = 0, []
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000"}
+    env |= environ or {}
     if bin_dir is not None:
         env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     started = time.perf_counter()
@@ -286,6 +292,10 @@ class Record:
     #: Book's pdfhtml does: wall seconds of the print alone, and its pages.
     chromium_s: float | None = None
     chromium_pages: int | None = None
+    #: The cartridge step's own seconds in a build with the site's address (what it adds
+    #: to a cold build), and the wall seconds of `make cartridge` when nothing changed.
+    cartridge_s: float | None = None
+    cartridge_noop_s: float | None = None
     #: The live preview (the real book): seconds from a sentence saved into a chapter to
     #: Chromium showing it, the median of three edits (tools/previewbench.py).
     preview_reload_s: float | None = None
@@ -317,6 +327,38 @@ def bench_classbook(project: Path, book: str) -> Record:
     edit_rendered = json.loads(report.read_text(encoding="utf-8"))["rendered"]
     return Record(book, "classbook", cold, noop, edit, max(peak, peak_noop, peak_edit),
                   floor, pages, noop_rendered, edit_rendered)  # fmt: skip
+
+
+#: A GitHub repository for the books' site address: the cartridge links to real pages.
+CARTRIDGE_REPOSITORY = "classbook-editions/bench"
+#: The limits of issue #27: what the cartridge adds to a cold build, and a no-op rebuild.
+CARTRIDGE_LIMIT_S, CARTRIDGE_NOOP_LIMIT_S = 1.0, 2.0
+
+
+def bench_cartridge(project: Path) -> tuple[float, float]:
+    """The cartridge step's seconds in a build with the site's address, then the wall
+    seconds of the same command (`make cartridge`) again with nothing changed."""
+    build, report = project / "_build", project / "report-cartridge.json"
+    command = [sys.executable, "-m", "classbook", "build", "--build-dir", str(build)]
+    command += ["--report", str(report), "cartridge"]
+    environ = {"GITHUB_REPOSITORY": CARTRIDGE_REPOSITORY}
+    measure([command], project, environ=environ)
+    step = json.loads(report.read_text(encoding="utf-8"))["steps"]["student/cartridge"]
+    noop, _peak, _ = measure([command], project, environ=environ)
+    return step, noop
+
+
+def cartridge_limits(records: list[Record]) -> list[str]:
+    """Each figure over the cartridge's limits, as a line to print."""
+    over = []
+    for r in records:
+        if r.cartridge_s is not None and r.cartridge_s > CARTRIDGE_LIMIT_S:
+            over.append(f"{r.book}: the cartridge step took {r.cartridge_s:.2f} s "
+                        f"(limit {CARTRIDGE_LIMIT_S} s)")  # fmt: skip
+        if r.cartridge_noop_s is not None and r.cartridge_noop_s > CARTRIDGE_NOOP_LIMIT_S:
+            over.append(f"{r.book}: a no-op make cartridge took {r.cartridge_noop_s:.2f} s "
+                        f"(limit {CARTRIDGE_NOOP_LIMIT_S} s)")  # fmt: skip
+    return over
 
 
 def naive_commands(project: Path) -> list[list[str]]:
@@ -488,6 +530,12 @@ def table(records: list[Record]) -> str:
         if ours.html_s and ours.html_basic_s:
             line += f"; html {ours.html_s / ours.html_basic_s:.2f}x the basic theme"
         rows.append(line)
+        if ours.cartridge_s is not None and ours.cartridge_noop_s is not None:
+            rows.append(
+                f"{book}: cartridge step {ours.cartridge_s:.2f} s of a build "
+                f"(limit {CARTRIDGE_LIMIT_S} s); no-op make cartridge "
+                f"{ours.cartridge_noop_s:.2f} s (limit {CARTRIDGE_NOOP_LIMIT_S} s)"
+            )
         peer = next((r for r in records if r.book == book and r.pipeline == "simplepdf"), None)
         if peer is not None and ours.pdf_s and peer.pdf_s and peer.pdf_peak_rss_mb:
             rows.append(
@@ -548,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.write(f"bench: {name}, {pipeline} pipeline\n")
                 bench = bench_classbook if pipeline == "classbook" else bench_naive
                 record = bench(project, name)
+                if pipeline == "classbook":
+                    record.cartridge_s, record.cartridge_noop_s = bench_cartridge(project)
                 if n and pipeline == "classbook":
                     repeat = args.repeat
                     record.html_s, record.html_basic_s = bench_html_themes(project, repeat)
@@ -567,7 +617,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps([asdict(r) for r in records], indent=1), encoding="utf-8")
     print(f"\nwritten to {args.out}")  # noqa: T201
-    return 0
+    over = cartridge_limits(records)
+    for line in over:
+        print(f"over the limit: {line}")  # noqa: T201
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Publish the EPUB, book PDFs and handouts inside the web site, and link them from every page."""
+"""Publish the EPUB, book PDFs, handouts and cartridges in the web site, linked from every page."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The header menu's icon of each kind of download (Font Awesome, which the theme ships).
+ICONS = {"pdf": "fas fa-file-pdf", "cartridge": "fas fa-chalkboard-teacher"}
 #: Where the site keeps the files, so the links work on any static host.
 FOLDER = "downloads"
 
@@ -31,7 +33,7 @@ class Download:
     label: str
     output: str  # the output that makes it (classbook.outputs)
     name: str
-    kind: str  # "epub" or "pdf"
+    kind: str  # "epub", "pdf" or "cartridge"
     scope: str  # "book" or "chapter"
 
 
@@ -45,6 +47,21 @@ def book_downloads(app: Sphinx) -> list[Download]:
         for p in app.config.classbook_paper_sizes
         for label in [gettext("Book PDF, {paper}").format(paper=gettext(PAPER_LABELS[p]))]
     ]
+    # The course package for teachers' LMSs: built only where the site has a real address
+    # (its web links lead there), which the extension leaves in html_baseurl or clears.
+    if app.config.html_baseurl:
+        files += [
+            Download(
+                gettext("For teachers: the book for an LMS (Common Cartridge {version})").format(
+                    version=version
+                ),
+                outputs.CARTRIDGE,
+                outputs.cartridge(slug, suffix),
+                "cartridge",
+                "book",
+            )
+            for suffix, version in outputs.CARTRIDGE_VERSIONS.items()
+        ]
     return files
 
 
@@ -104,7 +121,7 @@ def add_download_menu(
                     "url": link["url"],
                     "text": link["label"],
                     "tooltip": link["label"],
-                    "icon": "fas fa-file-pdf" if link["kind"] == "pdf" else "fas fa-book",
+                    "icon": ICONS.get(link["kind"], "fas fa-book"),
                     "label": f"download-{i}",
                 }
                 for i, link in enumerate(links)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -11,7 +12,7 @@ from typing import Any
 from sphinx.builders.epub3 import Epub3Builder
 
 from classbook import reproducible
-from classbook.builders import pagemap
+from classbook.builders import formulas, pagemap
 from classbook.builders.printing import ClassbookError
 from classbook.dates import source_date_epoch
 from classbook.ext import words
@@ -80,6 +81,7 @@ class ClassbookEpubBuilder(Epub3Builder):
             raise ClassbookError(f"{opf} has no <metadata>: has Sphinx's template changed?")
         for prop, value in self.accessibility_metadata():
             ET.SubElement(metadata, f"{{{ns}}}meta", property=prop).text = value
+        self.mark_mathml(tree.getroot().find(f"{{{ns}}}manifest"))
         if (pages := pagemap.page_map(self)) is not None:
             # The print edition whose page numbers the markers and the page list carry.
             source = ET.SubElement(
@@ -92,6 +94,20 @@ class ClassbookEpubBuilder(Epub3Builder):
         ET.indent(tree, space="  ")
         tree.write(opf, encoding="UTF-8", xml_declaration=True)
 
+    @functools.cached_property
+    def mathml_documents(self) -> set[str]:
+        """The content documents that hold MathML."""
+        return formulas.mathml_documents(Path(self.outdir), list(self.files))
+
+    def mark_mathml(self, manifest: ET.Element | None) -> None:
+        """EPUB 3 (and EPUBCheck, OPF-014): each content document with MathML says so."""
+        if manifest is None:
+            raise ClassbookError("content.opf has no <manifest>: has Sphinx's template changed?")
+        for item in manifest:
+            if item.get("href") in self.mathml_documents:
+                properties = (item.get("properties") or "").split()
+                item.set("properties", " ".join([*properties, "mathml"]))
+
     def accessibility_metadata(self) -> list[tuple[str, str]]:
         """The schema.org accessibility properties (with dcterms:conformsTo) of this book."""
         # Images (the cover included) make the book visual too; their alt text keeps it
@@ -103,6 +119,9 @@ class ClassbookEpubBuilder(Epub3Builder):
         )
         modes = ["textual", "visual"] if images else ["textual"]
         features = [*self.accessibility_features, *(["alternativeText"] if images else [])]
+        if self.mathml_documents:
+            # Formulas are MathML with a spoken alternative (alttext): readable by AT.
+            features += ["MathML"]
         if pagemap.page_map(self) is not None:
             features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
         summary = (
@@ -110,6 +129,7 @@ class ClassbookEpubBuilder(Epub3Builder):
             "headings, lists and tables in reading order, with a navigable table of "
             "contents"
             + ("; every image has a text alternative" if images else "")
+            + ("; every formula is MathML with a spoken text" if self.mathml_documents else "")
             + ". It can be read entirely as text and contains no flashing, motion or "
             "sound hazards."
         )

@@ -11,8 +11,9 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from classbook import outputs, render
-from classbook.builders import printcss
+from classbook.builders import printcss, printformulas
 from classbook.builders.rendering import Rendering, own_service
+from classbook.ext.formulas import results as formula_results
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,23 @@ class PrintMixin(_PrintBase):
             # A build that ends without build-finished (Ctrl-C) stops it when the builder
             # goes. (An own sink is a RenderService, which has close(); a RenderSink has not.)
             weakref.finalize(self, self.rendering.sink.close)  # type: ignore[attr-defined]
+
+    def handle_page(
+        self,
+        pagename: str,
+        addctx: dict[str, Any],
+        templatename: str = "page.html",
+        *,
+        outfilename: Path | None = None,
+        event_arg: Any = None,
+    ) -> None:
+        super().handle_page(
+            pagename, addctx, templatename, outfilename=outfilename, event_arg=event_arg
+        )
+        # Formulas as glyphs of a font of this file's own (builders/printformulas.py).
+        written = Path(outfilename) if outfilename else Path(self.get_output_path(pagename))
+        if written.suffix == self.out_suffix and written.is_file():
+            printformulas.glyph_form(written, Path(self.outdir), formula_results(self._app))
 
     def print_stylesheets(self) -> list[Path]:
         theme = THEMES / self.config.classbook_print_theme / "static" / "print.css"

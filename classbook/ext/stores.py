@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from classbook.ext import changes, register
+from classbook.ext import changes, formulas, register
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -16,6 +16,7 @@ STORES = (
     "classbook_source_texts",  # the source-text blocks (classbook.ext.directives)
     "classbook_claims",  # the editor's notes and their claims (classbook.ext.directives)
     register.STORE,  # the registers each document renders
+    formulas.STORE,  # each document's formulas (classbook.ext.formulas)
     changes.STORE,  # the digests of each document's files (classbook.ext.changes)
 )
 

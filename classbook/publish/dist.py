@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from classbook import reproducible
+from classbook import outputs, reproducible
 from classbook.cli import PublishError, guarded, say
 from classbook.dates import ensure_source_date_epoch, source_date_epoch
 from classbook.publish.workarea import build_lock, published, swap
@@ -96,11 +96,31 @@ def dist(
             for path in _published_files(packets):
                 relative = path.relative_to(packets)
                 _copy([path], (staging / "packets" / relative).parent)
+        for path in _cartridges(build_dir, slug):
+            _copy(
+                [path], (staging / "cartridge" / path.relative_to(build_dir / "cartridge")).parent
+            )
         if pipeline is not None:
             distributions(pipeline, staging / "pipeline")
         (staging / "SHA256SUMS").write_text(sha256sums(staging), encoding="utf-8")
         swap(staging, dist_dir)
     return _published_files(dist_dir)
+
+
+def _cartridges(build_dir: Path, slug: str) -> list[Path]:
+    """The cartridges of the build the site was published with: none when the site offers
+    none (built without the site's address; a cartridge folder left from another build
+    is not this site's)."""
+    offered = build_dir / "html" / "downloads" / outputs.cartridge(slug)
+    if not offered.is_file():
+        return []
+    folder = build_dir / "cartridge"
+    book = folder / outputs.cartridge(slug)
+    if not book.is_file() or book.read_bytes() != offered.read_bytes():
+        raise PublishError(
+            f"the site offers a cartridge that {folder} does not hold: run `make book` again"
+        )
+    return _published_files(folder)
 
 
 def distributions(checkout: Path, folder: Path) -> None:
@@ -137,7 +157,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "dist",
         help="gather the built outputs into dist/ with SHA256SUMS",
         description="Write dist/: the web site as a reproducible .tar.gz, the EPUB, the PDFs, "
-        "the handouts, the packets (if built) and SHA256SUMS.",
+        "the handouts, the packets and cartridges (if built) and SHA256SUMS.",
     )
     parser.add_argument("--build-dir", type=Path, default=Path("_build"), help="default: _build")
     parser.add_argument("--dist-dir", type=Path, default=Path("dist"), help="default: dist")

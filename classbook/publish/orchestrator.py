@@ -31,7 +31,7 @@ from classbook.builders.rendering import ClassbookSphinx
 from classbook.outputs import HTML, OUTPUTS
 from classbook.publish import aside, workarea
 from classbook.publish.interrupts import interrupts
-from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for
+from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for, site_address
 from classbook.render import RenderError, Result
 from classbook.render.cache import RenderCache
 from classbook.render.service import RenderService, RenderSink
@@ -103,6 +103,8 @@ class Build:
         self.service: RenderService | None = None
         #: The published site's address, as the first step found it ("": none known).
         self.address: str | None = None
+        #: The address as read from conf.py and the environment before the build.
+        self.address_known = ""
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -135,6 +137,8 @@ class Build:
                     confoverrides={
                         "nitpicky": True,
                         "classbook_edition": step.edition,
+                        # Beside the render cache: formulas outlive the work area.
+                        "classbook_formula_cache": str(self.cache.folder.parent / "formulas"),
                         **self.overrides,
                     },
                     status=None,
@@ -171,7 +175,8 @@ class Build:
 
         if not sys.stderr.isatty():
             nocolor()
-        inputs = self.area.inputs()
+        # The address decides every link of the site, the QR codes and the cartridges.
+        inputs = self.area.inputs(self.address_known)
         if self.area.up_to_date(outputs, inputs):
             return []
         steps = [step for step in STEPS if step.output in outputs]
@@ -326,7 +331,8 @@ def build(
 
     ``report`` receives the figures of a successful build as JSON (``make bench`` reads it).
     """
-    outputs = outputs_for(names)
+    address = site_address(conf_dir, overrides or {})
+    outputs = outputs_for(names, address)
     dates.ensure_source_date_epoch(conf_dir)
     started = time.perf_counter()
     job = Build(
@@ -337,6 +343,7 @@ def build(
         quiet=quiet,
         overrides=overrides,
     )
+    job.address_known = address
     with workarea.build_lock(build_dir), interrupts() as interrupted:
         try:
             published = job.run(outputs, interrupted)
@@ -362,8 +369,8 @@ def build(
         if job.address == "":
             cli.say(
                 "no address of the published site is known, so no QR code or web address "
-                "is printed and no sitemap is made: set html_baseurl in conf.py, or build in "
-                "GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
+                "is printed and no sitemap or cartridge is made: set html_baseurl in conf.py, "
+                "or build in GitHub Pages (GITHUB_REPOSITORY) or on Read the Docs"
             )
     return 0
 

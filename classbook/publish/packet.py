@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
-from classbook.cli import guarded
+from classbook.cli import PublishError, guarded
 from classbook.ext.schemas import INCLUDE_CHOICES
+from classbook.publish.steps import site_address
 from classbook.publish.workarea import build_lock, sphinx_args
 from classbook.sources import slugify
 
@@ -45,23 +46,35 @@ def packet_command(args: argparse.Namespace) -> int:
     from sphinx.cmd.build import build_main
 
     build = Path(args.build)
+    # Refused before anything is built: its web links need the site's real address.
+    if args.cartridge and not site_address(Path(args.conf), {}):
+        raise PublishError(
+            "packet --cartridge: no real address of the published site is known, and the "
+            "cartridge's web links point there: set html_baseurl in conf.py (a placeholder "
+            "such as example.org is refused)"
+        )
     path = write_adhoc(args)
     outdir = build / "adhoc-packets"
+    builders = ["packets", *(["assignment-cartridges"] if args.cartridge else [])]
+    status = 0
     # Not through a staging folder: earlier one-off packets stay beside this one.
     with build_lock(build):
-        status = build_main(
-            sphinx_args(
-                "packets",
-                outdir,
-                source_dir=Path(args.source),
-                conf_dir=Path(args.conf),
-                doctrees=build / "doctrees",
-                extra=["-D", f"classbook_assignments={path.resolve()}"],
+        for builder in builders:
+            # The cartridge builder reads the packets from the folder the packets went to.
+            status = status or build_main(
+                sphinx_args(
+                    builder,
+                    outdir,
+                    source_dir=Path(args.source),
+                    conf_dir=Path(args.conf),
+                    doctrees=build / "doctrees",
+                    extra=["-D", f"classbook_assignments={path.resolve()}"],
+                )
             )
-        )
     if status == 0:
-        for pdf in sorted(outdir.glob(f"{path.stem}-*.pdf")):
-            sys.stdout.write(f"{pdf}\n")
+        made = [*outdir.glob(f"{path.stem}-*.pdf"), *outdir.glob(f"{path.stem}*.imscc")]
+        for file in sorted(made):
+            sys.stdout.write(f"{file}\n")
     return status
 
 
@@ -71,7 +84,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "packet",
         help="build one assignment packet without an assignment file",
         description="Write an assignment file into <build>/adhoc-assignments/ and build its "
-        "packet into <build>/adhoc-packets/<slug>-<paper>.pdf.",
+        "packet into <build>/adhoc-packets/<slug>-<paper>.pdf (with --cartridge, its "
+        "cartridges beside it).",
     )
     parser.add_argument(
         "--chapters",
@@ -94,6 +108,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--paper",
         choices=["a4", "letter", "both"],
         help="paper size (default: classbook_default_paper in conf.py)",
+    )
+    parser.add_argument(
+        "--cartridge",
+        action="store_true",
+        help="also its Common Cartridges (<slug>.imscc, <slug>-cc11.imscc) beside the packet; "
+        "needs the site's real address (html_baseurl)",
     )
     parser.add_argument("--source", default="book", help="the book's folder (default: book)")
     parser.add_argument("--conf", default=".", help="folder of conf.py (default: .)")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import html
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +25,11 @@ _ADDED_ROLES = {"doc-pagebreak", "doc-noteref"}
 _ADDED_CLASSES = {"classbook-page", "footnote-reference"}
 #: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
 _PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()]*\)")
+#: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
+#: its own (classbook/formulas/font.py: code points from U+F0000); a source unit writes TeX.
+FORMULA = "\ufffc"
+_PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
+_TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 #: Elements that break the text (inline ones, like <em>, join it).
 _BLOCKS = {
     *("p", "div", "li", "td", "th", "tr", "table", "ul", "ol", "dl", "dd", "dt", "br", "hr"),
@@ -63,6 +69,10 @@ class _Text(HTMLParser):
             self._added = (name, depth + (tag == name))
             return
         if dict(attrs).get("role") in _ADDED_ROLES or _ADDED_CLASSES.intersection(classes):
+            self._added = (tag, 1)
+            return
+        if tag == "math":  # one formula, compared as one (see FORMULA)
+            self.parts.append(f" {FORMULA} ")
             self._added = (tag, 1)
             return
         if tag in _HIDDEN:
@@ -116,13 +126,31 @@ class Finding:
         return self.found == self.total and not self.out_of_order
 
 
-def check(output: str, text: str, units: list[str], *, pdf: bool = False) -> Finding:
+def formulas(markup: str) -> set[str]:
+    """The TeX of each formula of a page (MathML keeps it as an annotation), folded."""
+    return {fold(html.unescape(tex)) for tex in _TEX.findall(markup)}
+
+
+def _as_output(unit: str, tex: list[str]) -> str:
+    """A source unit as the outputs hold it: each formula's TeX (longest first) one FORMULA."""
+    folded = fold(unit)
+    for formula in tex:
+        if formula in folded:
+            folded = folded.replace(formula, f" {FORMULA} ")
+    return " ".join(folded.split())
+
+
+def check(
+    output: str, text: str, units: list[str], *, pdf: bool = False, tex: Iterable[str] = ()
+) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
-    in parentheses is print's, so none is looked for)."""
+    in parentheses is print's, so none is looked for); ``tex``: the book's formulas."""
     finding = Finding(output, len(units))
     position = 0
+    known = sorted(tex, key=len, reverse=True)
     for unit in units:
-        folded = _PRINTED_URL.sub("", fold(unit)) if pdf else fold(unit)
+        folded = _as_output(unit, known)
+        folded = _PRINTED_URL.sub("", folded) if pdf else folded
         at = text.find(folded, position)
         if at >= 0:
             finding.found += 1
@@ -135,15 +163,20 @@ def check(output: str, text: str, units: list[str], *, pdf: bool = False) -> Fin
     return finding
 
 
-def site_text(html: Path) -> str:
-    """The web site's pages in reading order (the contents of its front page), as text."""
-    text, links = html_text((html / "index.html").read_text(encoding="utf-8"))
-    pages = [text]
-    for link in links:
-        page = html / link
+def site_pages(site: Path) -> list[str]:
+    """The web site's pages in reading order (the contents of its front page), as HTML."""
+    front = (site / "index.html").read_text(encoding="utf-8")
+    pages = [front]
+    for link in html_text(front)[1]:
+        page = site / link
         if page.suffix == ".html" and page.is_file() and page.name != "index.html":
-            pages.append(html_text(page.read_text(encoding="utf-8"))[0])
-    return " ".join(pages)
+            pages.append(page.read_text(encoding="utf-8"))
+    return pages
+
+
+def site_text(site: Path) -> str:
+    """The web site's pages in reading order, as text."""
+    return " ".join(html_text(page)[0] for page in site_pages(site))
 
 
 def epub_text(epub: Path) -> str:
@@ -170,7 +203,8 @@ def pdf_text(pdf: Path) -> str:
     from pypdf import PdfReader
 
     text = fold("\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
-    return _PRINTED_URL.sub("", text)
+    text = _PRINTED_FORMULAS.sub(f" {FORMULA} ", _PRINTED_URL.sub("", text))
+    return " ".join(text.split())
 
 
 def _config(conf_dir: Path) -> dict[str, Any]:
@@ -192,7 +226,11 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     for paper in raw.get("classbook_paper_sizes", ["a4", "letter"]):
         name = f"pdf/{slug}-{paper}.pdf"
         outputs[name] = functools.partial(pdf_text, build_dir / name)
-    return [check(name, text(), units, pdf=name.endswith(".pdf")) for name, text in outputs.items()]
+    tex = set().union(*map(formulas, site_pages(build_dir / "html")))
+    return [
+        check(name, text(), units, pdf=name.endswith(".pdf"), tex=tex)
+        for name, text in outputs.items()
+    ]
 
 
 def verify_command(args: argparse.Namespace) -> int:

@@ -147,9 +147,10 @@ class WorkArea:
         ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def inputs(self) -> str:
-        """Everything a build reads: the book's folder, conf.py and the pipeline."""
-        parts = [self.fingerprint(edition) for edition in EDITIONS]
+    def inputs(self, address: str = "") -> str:
+        """Everything a build reads: the book's folder, conf.py, the pipeline and the site's
+        ``address`` (which may come from the environment: GitHub Pages, Read the Docs)."""
+        parts = [self.fingerprint(edition) for edition in EDITIONS] + [address]
         conf = self.conf_dir / "conf.py"
         parts.append(hashlib.sha256(conf.read_bytes()).hexdigest() if conf.is_file() else "")
         return _tree_digest(self.source_dir, parts)

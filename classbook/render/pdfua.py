@@ -1,16 +1,16 @@
-"""PDF/UA-1 repairs of WeasyPrint's tagged PDF: links, list items, table headers, artifacts."""
+"""PDF/UA-1 repairs of WeasyPrint's tagged PDF: links, lists, tables, artifacts, formulas."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
 
-from classbook.render import streams
+from classbook.render import figures, streams
 
 # pikepdf's stubs type what attribute access, get() and iteration give as Object (at run time
 # a Dictionary, an Array, or a plain int for a number): functions that take such values take
@@ -121,15 +121,23 @@ def _element_text(element: Any) -> str:
     return ""
 
 
-def repair(path: Path, texts: Sequence[Sequence[str]], chains: Sequence[Sequence[int]]) -> None:
+def repair(
+    path: Path,
+    texts: Sequence[Sequence[str]],
+    chains: Sequence[Sequence[int]],
+    formulas: Sequence[Sequence[str | None]] | None = None,
+    glyphs: Mapping[int, str] | None = None,
+) -> None:
     """Rewrite the tagged PDF at ``path`` in place so that it meets PDF/UA-1.
 
     ``texts`` are the links' texts from :func:`link_texts`, ``chains`` the page
-    continuations from :func:`continuations`. The output depends only on the
+    continuations from :func:`continuations`, ``formulas`` which figures are formulas
+    (:func:`classbook.render.figures.formula_alts`), ``glyphs`` the speech of each formula
+    glyph (:func:`classbook.render.figures.glyph_speech`). The output depends only on the
     input's bytes (no dates, a content-derived /ID): rebuilds stay byte-identical.
     """
     with pikepdf.open(io.BytesIO(path.read_bytes())) as pdf:
-        _Repair(pdf, texts, chains).run()
+        _Repair(pdf, texts, chains, formulas, glyphs).run()
         pdf.save(path, deterministic_id=True, compress_streams=True)
 
 
@@ -145,11 +153,18 @@ class _Repair:
     """One pass over a document's structure tree."""
 
     def __init__(
-        self, pdf: pikepdf.Pdf, texts: Sequence[Sequence[str]], chains: Sequence[Sequence[int]]
+        self,
+        pdf: pikepdf.Pdf,
+        texts: Sequence[Sequence[str]],
+        chains: Sequence[Sequence[int]],
+        formulas: Sequence[Sequence[str | None]] | None = None,
+        glyphs: Mapping[int, str] | None = None,
     ) -> None:
         self.pdf = pdf
+        self.glyphs = glyphs
         self.texts = texts
         self.chains = chains
+        self.formulas = formulas
         #: Header cell ids of dropped repeated headers -> the ids of the headers they repeat.
         self.header_ids: dict[str, Object] = {}
         tree = pdf.Root.StructTreeRoot.ParentTree
@@ -163,6 +178,10 @@ class _Repair:
     def run(self) -> None:
         self.readable_links()
         root = self.pdf.Root.StructTreeRoot
+        if self.formulas is not None:
+            self.tag_formulas(root, self.formulas)
+        if self.glyphs:
+            self.tag_glyph_formulas(self.glyphs)
         self.join_pages(root)
         reachable = {element.objgen for element in self.elements(root)}
         self.artifacts(reachable)
@@ -199,6 +218,43 @@ class _Repair:
                 self.parents[self.page_keys[page.objgen]][mcid] = element
             elif _is_objr(kid):
                 self.parents[int(kid.Obj.StructParent)] = element
+
+    # -- Formulas --------------------------------------------------------------------------
+
+    def tag_formulas(self, root: Object, formulas: Sequence[Sequence[str | None]]) -> None:
+        """A formula's drawing is a /Formula, not a /Figure (PDF/UA-1 7.7), its /Alt the
+        spoken text WeasyPrint took from the SVG's <title>; its /BBox stays."""
+        by_page: dict[tuple[int, int], list[Dictionary]] = {}
+        for element in self.elements(root):
+            if element.get("/S") == "/Figure":
+                by_page.setdefault(element.Pg.objgen, []).append(element)
+        for number, (page, alts) in enumerate(zip(self.pdf.pages, formulas, strict=True)):
+            figures = by_page.get(page.obj.objgen, [])
+            if len(figures) != len(alts):
+                raise ValueError(f"page {number + 1}: {len(figures)} figures, {len(alts)} boxes")
+            for figure, speech in zip(figures, alts, strict=True):
+                if speech is None:
+                    continue
+                if str(figure.get("/Alt", "")) != speech:
+                    raise ValueError(f"page {number + 1}: a formula's /Alt is not its speech")
+                figure.S = Name.Formula
+
+    def tag_glyph_formulas(self, glyphs: Mapping[int, str]) -> None:
+        """A formula drawn as a glyph: WeasyPrint's Span > Span > glyph becomes one /Formula
+        with /Alt = the spoken text of that glyph's formula."""
+        for page in self.pdf.pages:
+            mapping = self.parents[int(page.StructParents)]
+            for mcid, glyph in dict(figures.glyph_marks(page)).items():
+                if glyph not in glyphs:
+                    raise ValueError(f"glyph {glyph} of the formula font is no formula")
+                inner = mapping[mcid]
+                outer = inner.get("/P")
+                target = inner
+                if outer is not None and outer.get("/S") == "/Span" and len(kids(outer)) == 1:
+                    self.set_kids(outer, kids(inner))
+                    target = outer
+                target.S = Name.Formula
+                target.Alt = pikepdf.String(glyphs[glyph])
 
     # -- Elements split across pages --------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from classbook.outputs import PAPER_SIZES
-from classbook.render import merge, numbering, pdfua
+from classbook.render import figures, merge, numbering, pdfua
 from classbook.render.fetcher import make_fetcher
 from classbook.render.jobs import (
     DIGITS,
@@ -170,7 +170,13 @@ class Renderer:
             # Write beside the target and rename: a reader never sees half a PDF.
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
             # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (render/pdfua.py).
-            pdfua.repair(partial, pdfua.link_texts(document), pdfua.continuations(document))
+            pdfua.repair(
+                partial,
+                pdfua.link_texts(document),
+                pdfua.continuations(document),
+                figures.formula_alts(document),
+                figures.glyph_speech(job.html.read_text(encoding="utf-8")),
+            )
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
             result.page_starts = page_starts(document)

@@ -1,0 +1,1 @@
+"""Judges of the Common Cartridge packages: official schemas, CC rules and independent readers."""
