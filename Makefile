@@ -18,11 +18,11 @@ BUILD_CMD := $(PY) -m classbook build --build-dir $(BUILD)
 # written, through the environment: make would otherwise expand "$5" to nothing and run
 # "$(shell …)" inside a title. Recipes read them as shell variables ("$$TITLE").
 ARGUMENTS := CHAPTERS TITLE DUE COURSE PAPER INCLUDE SOURCE DEST AUTHOR LANGUAGE LICENSE URL \
-  PIPELINE CARTRIDGE
+  PIPELINE CARTRIDGE PORT
 $(foreach name,$(ARGUMENTS),$(eval override $(name) := $$(value $(name))))
 export $(ARGUMENTS)
 
-.PHONY: help setup book html epub pdf handouts dist verify draft new-book bench corpus test test-fast docs lint format clean
+.PHONY: help setup book html epub pdf handouts dist verify draft preview new-book bench corpus test test-fast docs lint format clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,11 @@ verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built o
 # warnings are printed, not fatal, and it is written to _build/draft/, which nothing publishes.
 draft: $(STAMP) ## A readable draft of the web site in _build/draft/ (never published)
 	$(PY) -m sphinx -b html -c . book $(BUILD)/draft -n --keep-going -q -D html_title="DRAFT: not for publishing"
+
+# The site first, rebuilt alone on every save and reloaded in the open pages; the other
+# outputs follow in a background build (classbook/publish/preview.py). Ctrl-C stops it.
+preview: $(STAMP) ## Serve the site on 127.0.0.1, rebuilt and reloaded on every save (PORT=8000; default: a free port)
+	$(PY) -m classbook preview --build-dir $(BUILD) $${PORT:+--port "$$PORT"}
 
 # -- The pipeline itself: a new book from a document, benchmarks, lint -------------------
 # The arguments reach the recipe as environment variables (ARGUMENTS above): quotes are safe.

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from classbook import machine
-from classbook.publish import dist, orchestrator, packet, verify
+from classbook.publish import dist, orchestrator, packet, preview, verify
 from classbook.sources import scaffold
 
 
@@ -17,6 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classbook", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     orchestrator.add_commands(commands)  # build
+    preview.add_commands(commands)  # preview
     dist.add_commands(commands)  # dist
     packet.add_commands(commands)  # packet
     scaffold.add_commands(commands)  # new-book

@@ -57,6 +57,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 def _add_templates(app: Sphinx, config: Config) -> None:
     # The package's templates (theme fixes, downloads, packets) come with the extension:
     # after the book's own templates_path, so a book can still override any of them.
+    # A list of this application's own: templates_path's default is one list for every
+    # application of the process, which the themes append to, so each later application
+    # (the orchestrator's next step, a live preview's next rebuild) saw it grow, and Sphinx,
+    # its configuration changed, wrote every page again.
+    config.templates_path = [*config.templates_path]
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path.append(str(TEMPLATES))
 
@@ -139,7 +144,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     for name, directive in directives.DIRECTIVES.items():
         app.add_directive(name, directive)
 
-    app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _add_templates, priority=100)  # before the themes append
     app.connect("config-inited", config.check)
     app.connect("config-inited", _refuse_substitutions)
     app.connect("config-inited", _known_address)

@@ -11,8 +11,9 @@ no baseline.) For the synthetic books it also times the book PDF alone (student
 edition, A4) against sphinx-simplepdf's, installed into a throwaway environment of its own
 (``_build/bench/simplepdf-venv``; it is not a dependency of the project), and the web site
 with the book theme against Sphinx's basic theme: each pair ``--repeat`` times (3),
-alternating, and reports the medians. Prints a table with the ratios and writes
-``_build/bench/latest.json``.
+alternating, and reports the medians. For the real book it also times the live preview:
+a sentence saved into a chapter until Chromium shows it (``tools/previewbench.py``). Prints
+a table with the ratios and writes ``_build/bench/latest.json``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from previewbench import bench_preview
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The peer the book PDF is compared with (issue: chunked book PDF), and where it lives.
@@ -293,6 +296,9 @@ class Record:
     #: to a cold build), and the wall seconds of `make cartridge` when nothing changed.
     cartridge_s: float | None = None
     cartridge_noop_s: float | None = None
+    #: The live preview (the real book): seconds from a sentence saved into a chapter to
+    #: Chromium showing it, the median of three edits (tools/previewbench.py).
+    preview_reload_s: float | None = None
 
 
 def _pages(folder: Path) -> int:
@@ -545,6 +551,8 @@ def table(records: list[Record]) -> str:
                 f"after one chapter's edit {ours.pdf_build_edit_s:.1f} s: "
                 f"{ours.pdf_build_edit_s / ours.pdf_build_cold_s:.2f}x cold"
             )
+        if ours.preview_reload_s is not None:
+            rows.append(f"{book}: live preview, edit to reload {ours.preview_reload_s:.2f} s")
         if ours.chromium_s and ours.pdf_s:
             rows.append(
                 f"{book}: Chromium prints the single-page site in {ours.chromium_s:.1f} s "
@@ -601,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
                     record.chromium_s, record.chromium_pages = bench_chromium(project)
                     records.extend([record, peer])
                     continue
+                if not n and pipeline == "classbook":
+                    sys.stderr.write(f"bench: {name}, live preview\n")
+                    record.preview_reload_s = statistics.median(bench_preview(project))
                 records.append(record)
     print(table(records))  # noqa: T201
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from sphinx.util import logging
 
 from classbook import outputs, render
 from classbook.builders.printing import chapters
-from classbook.builders.rendering import handed
+from classbook.builders.rendering import handed, provisional
 from classbook.ext.words import gettext
 from classbook.outputs import PAPER_LABELS
 
@@ -165,6 +165,8 @@ def copy_into_site(app: Sphinx, wanted: list[tuple[str, str]], folder: Path) -> 
     for output, name, path in found:
         assert path is not None
         if not path.is_file():
+            if provisional(app):
+                continue  # a live preview's site: the build of every output brings it
             logger.warning(
                 "download %s is missing: build it first (make %s), then the site", path, output
             )

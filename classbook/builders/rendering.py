@@ -20,10 +20,18 @@ if TYPE_CHECKING:
 
 class ClassbookSphinx(Sphinx):
     """A Sphinx application that runs inside a classbook build, with the build's render
-    service (set before the builder is made, so it is there from the builder's ``init``)."""
+    service (set before the builder is made, so it is there from the builder's ``init``).
 
-    def __init__(self, *args: Any, render_sink: RenderSink, **kwargs: Any) -> None:
+    ``provisional``: a live preview's site, written before the other outputs
+    (publish/preview.py): a download not built yet is left out, not an error; the build of
+    every output that follows it brings the downloads.
+    """
+
+    def __init__(
+        self, *args: Any, render_sink: RenderSink, provisional: bool = False, **kwargs: Any
+    ) -> None:
         self.render_sink = render_sink
+        self.provisional = provisional
         super().__init__(*args, **kwargs)
 
 
@@ -40,6 +48,11 @@ def handed(app: Sphinx) -> RenderSink | None:
     """The render service of the build this application runs in, or None (a plain
     ``sphinx-build``)."""
     return app.render_sink if isinstance(app, ClassbookSphinx) else None
+
+
+def provisional(app: Sphinx) -> bool:
+    """Whether this application writes a live preview's site before its downloads."""
+    return isinstance(app, ClassbookSphinx) and app.provisional
 
 
 def own_service(app: Sphinx) -> Rendering:

@@ -28,9 +28,7 @@ from typing import Any
 
 from classbook import cli, dates
 from classbook.builders.rendering import ClassbookSphinx
-from classbook.outputs import (
-    OUTPUTS,
-)
+from classbook.outputs import HTML, OUTPUTS
 from classbook.publish import aside, workarea
 from classbook.publish.interrupts import interrupts
 from classbook.publish.steps import EDITIONS, STEPS, Step, outputs_for, site_address
@@ -82,6 +80,7 @@ class Build:
         cache_dir: Path | None = None,
         quiet: bool = False,
         overrides: dict[str, str] | None = None,
+        provisional: bool = False,
     ) -> None:
         self.source_dir = source_dir
         self.conf_dir = conf_dir
@@ -92,6 +91,10 @@ class Build:
         self.quiet = quiet
         self.overrides = overrides or {}
         self.progress = Progress(quiet)
+        #: A live preview's site alone (publish/preview.py): written without waiting for
+        #: the outputs it offers as downloads (those not built yet are left out), and not
+        #: recorded as built, so the next build of the site makes them.
+        self.provisional = provisional
         #: Seconds each step took (builder name, edition), for ``--report``.
         self.timings: dict[str, float] = {}
         #: The render service of the steps running now (this build's, or in a process
@@ -113,8 +116,11 @@ class Build:
         # would: Sphinx's incremental writers drop sitemap entries, search-index entries
         # and EPUB manifest order, and pages show facts of other documents (chapter
         # numbers, the content note) that Sphinx does not track. Reading stays incremental;
-        # the render cache keeps unchanged PDFs.
-        shutil.rmtree(self.area.folder(step), ignore_errors=True)
+        # the render cache keeps unchanged PDFs. A preview's provisional site is the
+        # exception: Sphinx writes only the pages that changed (a second faster), and the
+        # build of every output that follows it writes the whole site again.
+        if not self.provisional:
+            shutil.rmtree(self.area.folder(step), ignore_errors=True)
         app = None
         try:
             with patch_docutils(self.conf_dir), docutils_namespace():
@@ -122,6 +128,7 @@ class Build:
                     raise RuntimeError("a build's steps run inside _run_steps, with its service")
                 app = ClassbookSphinx(
                     render_sink=self.sink,
+                    provisional=self.provisional,
                     srcdir=self.source_dir,
                     confdir=self.conf_dir,
                     outdir=self.area.folder(step),
@@ -183,6 +190,8 @@ class Build:
         if interrupted.is_set():
             raise KeyboardInterrupt
         published = [name for name in outputs if self.area.publish(name)]
+        if self.provisional:
+            return published
         self.area.remember(outputs, inputs)
         if self.own_cache:
             self.cache.prune(self.area.keys_in_use(outputs, self.cache.used))
@@ -205,7 +214,10 @@ class Build:
             sys.stderr.flush()
             for process in asides:
                 process.start()
-            service.start()  # WeasyPrint starts in the workers while Sphinx reads
+            if any(step.output != HTML for step in steps):
+                # WeasyPrint starts in the workers while Sphinx reads; the site alone lays
+                # out no PDF, and a preview's rebuild of it starts no worker.
+                service.start()
             self.sink = service
             for process in asides:
                 process.forward_to(service)

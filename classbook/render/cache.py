@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -94,10 +95,15 @@ class RenderCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._version = _pipeline_version()
         self._digests: dict[tuple[str, int, int, int], str] = {}
         #: Keys looked up or stored by this process: what the build uses.
         self.used: set[str] = set()
+
+    @functools.cached_property
+    def _version(self) -> str:
+        # Found when a key is first needed: a build that lays out no PDF (the site alone,
+        # a live preview's rebuild) does not parse the workers' imports.
+        return _pipeline_version()
 
     # -- Hashing ---------------------------------------------------------------------------
 
