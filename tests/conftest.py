@@ -57,6 +57,15 @@ def sphinx(
 REPOSITORY = "classbook-editions/homs-massacre"
 #: That site's address.
 SITE = "https://classbook-editions.github.io/homs-massacre/"
+#: The claims register's column headings, as a reader sees them (written out, not the code's).
+REGISTER_HEADERS = [
+    "Claim (as quoted in the source)",
+    "Chapter",
+    "What the record shows",
+    "Reported by",
+    "Verdict",
+    "Sources",
+]
 
 
 def build_all(

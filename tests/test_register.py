@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx
+from conftest import REGISTER_HEADERS, ROOT, sphinx
 from helpers import epub_documents, pdf_pages, pdf_text, replace_once
 
 from classbook.ext import schemas, yamldata
-from classbook.ext.register import HEADERS
 from classbook.ext.schemas import MAX_QUOTE_WORDS, VERDICTS
 
 CLAIMS = ROOT / "book" / "_data" / "claims.yml"
@@ -39,7 +38,7 @@ def _register(html: str) -> BeautifulSoup:
 
 def _assert_accessible(table: BeautifulSoup, rows: int) -> None:
     assert "Claims register" in table.caption.get_text()
-    assert [th.get_text(" ", strip=True) for th in table.thead.find_all("th")] == list(HEADERS)
+    assert [th.get_text(" ", strip=True) for th in table.thead.find_all("th")] == REGISTER_HEADERS
     body = table.tbody.find_all("tr")
     assert len(body) == rows
     for row in body:

@@ -19,10 +19,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REGISTER_HEADERS
 from helpers import ROOT
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
-
-from classbook.ext import register
 
 pytestmark = pytest.mark.browser
 
@@ -377,7 +376,7 @@ def test_the_claims_register_is_cards_on_a_phone(browser, site, book) -> None:
                  'table.claims-register tbody tr:first-child > *'))
                .map(c => getComputedStyle(c, '::before').content.replace(/^"|"$/g, ''))"""
         )
-        assert labels == list(register.HEADERS)
+        assert labels == REGISTER_HEADERS
         rows.first.scroll_into_view_if_needed()
         screenshot(tab, book, page, "phone")
     with open_tab(browser, "light") as tab:  # a wide screen keeps the table and its header
