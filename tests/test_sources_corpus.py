@@ -12,6 +12,9 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tools"))  # the corpus harness is a tool, not part of the package
 from corpus import DOCS, Outcome, check_all, documents
 
+#: Fifty check-only builds: the full suite's, not the inner loop's.
+pytestmark = pytest.mark.build
+
 DOCUMENTS = documents(DOCS, [])
 #: A refusal names the file and the place: a line, or a Word paragraph and its first words.
 PLACE = r"(:\d+: |: paragraph \d+ \('[^']*'\): |: the table after paragraph \d+ \('[^']*'\): )"
