@@ -35,7 +35,9 @@ def _refused(directive: Directive, path: str, why: str) -> list[nodes.Node]:
 def _admit(directive: Directive, name: str) -> str | None:
     """Why the file ``name`` (relative to the document, or to the book with a leading
     ``/``) may not be read, or None."""
-    env = directive.state.document.settings.env
+    env = getattr(directive.state.document.settings, "env", None)
+    if env is None:  # plain docutils (new-book reading a document's rST): no file is read
+        return "no file is read outside the book's build"
     _relative, absolute = env.relfn2path(name, env.docname)
     try:
         safety.book_gate(env).admit(absolute, what="the file")
