@@ -52,11 +52,15 @@ def test_every_download_link_resolves_to_a_file_of_the_right_type(book) -> None:
             target = (page.parent / link["href"]).resolve()
             assert target.is_file(), (page, link["href"])
             head = target.read_bytes()[:64]
-            if link["data-classbook-download"] == "pdf":
+            kind = link["data-classbook-download"]
+            if kind == "pdf":
                 assert head.startswith(b"%PDF-"), target
-            else:
+            elif kind == "epub":
                 assert zipfile.is_zipfile(target), target
                 assert head[30:58] == b"mimetypeapplication/epub+zip"
+            else:  # a Common Cartridge: a zip whose manifest is at its root
+                assert kind == "cartridge" and zipfile.is_zipfile(target), (kind, target)
+                assert "imsmanifest.xml" in zipfile.ZipFile(target).namelist(), target
             checked += 1
     assert checked >= 3 * len(pages)
 
