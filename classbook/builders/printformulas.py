@@ -1,7 +1,7 @@
 """Print HTML's formulas as glyphs of a font made per file: WeasyPrint draws text fast."""
 
 # WeasyPrint parses an SVG path's numbers in Python on every draw, in every PDF: about 9 ms
-# a formula a PDF (classbook/formulas/README.md). A glyph costs nothing measurable. So
+# a formula a PDF (docs/formulas.md). A glyph costs nothing measurable. So
 # before a print HTML file is laid out, each formula SVG the converter also made a glyph for
 # becomes one character of a font of that file's formulas (classbook/formulas/font.py); a
 # formula without a glyph (colour, strokes) keeps its SVG. The font's name is a digest of
