@@ -149,18 +149,33 @@ def test_a_new_book_names_the_released_pipeline_or_the_checkout_asked_for(
     source = tmp_path / "lesson.md"
     source.write_text("# A lesson\n\nIts paragraph.\n", encoding="utf-8")
 
-    def requirements(*flags: str) -> str:
-        dest = tmp_path / f"book{len(flags)}"
+    def requirements(*flags: str, git: dict[str, str] | None = None) -> list[str]:
+        dest = tmp_path / f"book{len(list(tmp_path.iterdir()))}"
         done = subprocess.run(
             [sys.executable, "-m", "classbook", "new-book", str(source), str(dest), *flags],
             cwd=tmp_path, capture_output=True, text=True, check=False,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(git or {})},
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        return (dest / "requirements.txt").read_text(encoding="utf-8")
+        text = (dest / "requirements.txt").read_text(encoding="utf-8")
+        return [line for line in text.splitlines() if not line.startswith("#")]
 
-    lines = [line for line in requirements().splitlines() if not line.startswith("#")]
-    assert lines == [f"classbook=={__version__}"]  # this checkout has no remote
+    # A pipeline that is no git checkout (installed from the package index) names its version.
+    released = requirements(git={"GIT_DIR": str(tmp_path / "no-repository")})
+    assert released == [f"classbook=={__version__}"]
+    # A checkout with a remote names that remote at its commit, as pip reads it.
+    remote = subprocess.run(
+        ["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True, check=False
+    )  # fmt: skip
+    if remote.returncode == 0:  # a clone (CI's): its remote, as a URL pip can fetch
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        [line] = requirements()
+        assert line.startswith("classbook @ git+") and line.endswith(f"@{commit}"), line
+        assert "://" in line, line
+    else:
+        assert requirements() == released
     assert f"classbook @ {ROOT.as_uri()}" in requirements("--pipeline", str(ROOT))
 
 
@@ -177,10 +192,11 @@ def test_a_new_book_passes_its_own_ci_from_a_fresh_clone_far_from_the_pipeline(
     )
     made = tmp_path / "made"
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    # As a pipeline installed from the package index runs: not from a git checkout.
     done = subprocess.run(
         [sys.executable, "-m", "classbook", "new-book", str(source), str(made)],
         cwd=tmp_path, capture_output=True, text=True, check=False,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**env, "PYTHONPATH": str(ROOT), "GIT_DIR": str(tmp_path / "no-repository")},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.test"]

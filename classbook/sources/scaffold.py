@@ -45,8 +45,17 @@ def requirement(pipeline: Path | None = None) -> str:
         _git(checkout, "rev-parse", "HEAD"),
     )
     if remote and commit and (checkout / "pyproject.toml").is_file():
-        return f"classbook @ git+{remote}@{commit}"
+        return f"classbook @ git+{_pip_url(remote)}@{commit}"
     return f"classbook=={__version__}"
+
+
+def _pip_url(remote: str) -> str:
+    """A git remote as pip reads it: a folder as ``file://``, ``git@host:path`` as ssh."""
+    if "://" in remote:
+        return remote
+    if (scp := re.match(r"^([\w.-]+@[\w.-]+):(.+)$", remote)) is not None:
+        return f"ssh://{scp.group(1)}/{scp.group(2)}"
+    return Path(remote).resolve().as_uri()
 
 
 def _git(folder: Path, *args: str) -> str:
