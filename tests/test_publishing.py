@@ -164,9 +164,8 @@ def test_a_new_book_names_the_released_pipeline_or_the_checkout_asked_for(
     released = requirements(git={"GIT_DIR": str(tmp_path / "no-repository")})
     assert released == [f"classbook=={__version__}"]
     # A checkout with a remote names that remote at its commit, as pip reads it.
-    remote = subprocess.run(
-        ["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True, check=False
-    )  # fmt: skip
+    get_url = ["git", "remote", "get-url", "origin"]
+    remote = subprocess.run(get_url, cwd=ROOT, capture_output=True, text=True, check=False)
     if remote.returncode == 0:  # a clone (CI's): its remote, as a URL pip can fetch
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
