@@ -1,4 +1,4 @@
-"""Formulas for every output: TeX to MathML, speech, print SVG or glyph, cached (README.md)."""
+"""Formulas for every output: TeX to MathML, speech, a print glyph or SVG (docs/formulas.md)."""
 
 from classbook.formulas.convert import Stats, convert_all
 from classbook.formulas.mathml import with_alttext
