@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -356,9 +357,12 @@ class Piece:
     heading: str = ""
 
 
-def code_fences(context: Context, text: str, offset: int = 0) -> list[tuple[int, Token]]:
-    """Each code fence of ``text`` (those inside directives and divs too), with the index of
-    its opening line in ``text``."""
+def _fences(
+    context: Context, text: str, wanted: Callable[[Token, str], bool], offset: int = 0
+) -> list[tuple[int, Token]]:
+    """Each fence of ``text`` that is ``wanted`` (given its token and directive name), those
+    inside directives and divs too but never inside code, with the index of its opening line
+    in ``text``."""
     found = []
     for token in parser().parse(text, {"references": dict(context.references)}):
         if token.type not in {"fence", "colon_fence"} or not token.map:
@@ -366,14 +370,24 @@ def code_fences(context: Context, text: str, offset: int = 0) -> list[tuple[int,
         info = token.info.strip()
         name, content = split_directive(info, token.content)
         start = offset + token.map[0]
-        if token.type == "fence" and (not info.startswith("{") or name in CODE_DIRECTIVES):
+        if wanted(token, name):
             found.append((start, token))
         elif (token.type == "colon_fence" and not info.startswith("{")) or (
             name and name not in VERBATIM_DIRECTIVES
         ):
             skipped = len(token.content.split("\n")) - len(content.split("\n"))
-            found += code_fences(context, content, start + 1 + skipped)
+            found += _fences(context, content, wanted, start + 1 + skipped)
     return found
+
+
+def code_fences(context: Context, text: str) -> list[tuple[int, Token]]:
+    """Each code fence of ``text``, with the index of its opening line."""
+
+    def code(token: Token, name: str) -> bool:
+        info = token.info.strip()
+        return token.type == "fence" and (not info.startswith("{") or name in CODE_DIRECTIVES)
+
+    return _fences(context, text, code)
 
 
 def plain_code(context: Context, piece: Piece) -> None:
@@ -405,26 +419,6 @@ def reference_title(reference: dict[str, Any]) -> str:
 IMAGE_DIRECTIVES = frozenset({"figure", "image"})
 
 
-def _image_fences(context: Context, text: str, offset: int = 0) -> list[tuple[int, Token]]:
-    """Each ``{figure}`` or ``{image}`` directive of ``text`` (inside directives and divs
-    too, never inside code), with the index of its opening line in ``text``."""
-    found = []
-    for token in parser().parse(text, {"references": dict(context.references)}):
-        if token.type not in {"fence", "colon_fence"} or not token.map:
-            continue
-        info = token.info.strip()
-        name, content = split_directive(info, token.content)
-        start = offset + token.map[0]
-        if name in IMAGE_DIRECTIVES:
-            found.append((start, token))
-        elif (token.type == "colon_fence" and not info.startswith("{")) or (
-            name and name not in VERBATIM_DIRECTIVES
-        ):
-            skipped = len(token.content.split("\n")) - len(content.split("\n"))
-            found += _image_fences(context, content, start + 1 + skipped)
-    return found
-
-
 def fit_directive_images(context: Context, piece: Piece) -> None:
     """A ``{figure}`` or ``{image}`` directive's file, as Markdown images are: copied into
     the book (its argument rewritten to ``media/…``), or left out with a note (a figure's
@@ -432,7 +426,10 @@ def fit_directive_images(context: Context, piece: Piece) -> None:
     if context.images_from is None:  # Word: its media are carried as they are
         return
     lines = piece.markdown.split("\n")
-    for index, token in sorted(_image_fences(context, piece.markdown), reverse=True):
+    for index, token in sorted(
+        _fences(context, piece.markdown, lambda _token, name: name in IMAGE_DIRECTIVES),
+        reverse=True,
+    ):
         source = token.info.strip().split("}", 1)[1].strip()
         found = re.search(r"^\s*:alt:\s*(.*)$", token.content, re.M)
         at = piece.line + index
