@@ -57,6 +57,18 @@ def test_our_one_paragraph_per_line_source_still_reads_line_by_line() -> None:
     assert any("one paragraph per line" in note.message for note in document.notes)
 
 
+def test_a_paragraph_per_line_book_keeps_its_many_chapters(tmp_path: Path) -> None:
+    # A long book in our first source's shape: its headings are the writer's, in any number
+    # (make bench builds one of 200 chapters); only tiny chapters mean the guess was wrong.
+    paragraph = "A paragraph of the chapter that runs on with enough words to be prose. " * 4
+    text = "".join(f"Chapter heading {n}\n{paragraph.strip()}\n" for n in range(1, 201))
+    document = read(write(tmp_path, "long.txt", text))
+    headings = [s.heading for s in document.sections if s.heading]
+    assert headings == [f"Chapter heading {n}" for n in range(1, 201)]
+    tiny = "".join(f"Line {n}\nA few words here.\n" for n in range(1, 201))
+    assert [s.heading for s in read(write(tmp_path, "tiny.txt", tiny)).sections] == [""]
+
+
 def test_a_verse_is_kept_line_for_line_and_a_diagram_as_written(tmp_path: Path) -> None:
     source = write(
         tmp_path,

@@ -314,7 +314,7 @@ def _read_text(text: str) -> _Reading:
     sections, guesses = _parse_lines(lines)
     notes = [Note("", "one paragraph per line: each line is a paragraph or a heading")]
     sizes = [sum(len(u.split()) for u in s.paragraphs) for s in sections if s.heading]
-    if not sane(sizes, MIN_CHAPTER_WORDS // 4):
+    if not sane(sizes, MIN_CHAPTER_WORDS // 4, most=None):
         notes.append(
             Note(
                 "",
