@@ -3,14 +3,18 @@ badge, a footnote marker, a printed address) is never taken for lost text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from classbook.publish.verify import (
     _PRINTED_FORMULAS,
     _PRINTED_URL,
     FORMULA,
     as_printed,
     check,
+    fold,
     formulas,
     html_text,
+    pdf_text,
 )
 
 
@@ -56,8 +60,40 @@ def test_a_formula_is_compared_as_one_whatever_each_output_draws() -> None:
     assert not check("html", "The speed is for a body.", [unit], tex=tex).ok
 
 
-def test_print_breaks_calls_and_page_references_are_not_lost_text() -> None:
-    printed = "see the file win32/\nDLL_FAQ.txt, the agreement (see below (see p. 13)), Ouch1.2"
+def test_print_breaks_and_page_references_are_not_lost_text() -> None:
+    printed = "see the file win32/\nDLL_FAQ.txt, the agreement (see below (see p. 13)), Ouch."
     units = ["see the file win32/DLL_FAQ.txt, the agreement (see below), Ouch."]
     assert check("pdf/x.pdf", as_printed(printed), units, pdf=True).ok
     assert not check("pdf/x.pdf", as_printed(printed), ["the agreement (see above)"], pdf=True).ok
+    # Chinese breaks a line between any two characters, and the break is no space.
+    assert fold("须知第8\n条所列") == "须知第8条所列"
+    assert check("pdf/x.pdf", pdf_fold("须知第8\n条所列"), ["须知第8条所列"], pdf=True).ok
+    assert check("pdf/x.pdf", pdf_fold("1.1\n本谈判文件"), ["1.1 本谈判文件"], pdf=True).ok
+
+
+def pdf_fold(text: str) -> str:
+    return as_printed(fold(text))
+
+
+def test_a_footnote_call_is_told_by_its_rise_not_by_digits_after_a_word(tmp_path: Path) -> None:
+    from weasyprint import HTML
+
+    page = (
+        "<style>@page { size: A6; margin: 10mm } .fn { float: footnote }"
+        ".fn::footnote-call { font-size: 75%; vertical-align: super; line-height: 0 }</style>"
+        '<p>It hurt, Ouch<span class="fn">A note of ours.</span>. The count was 4 in all.</p>'
+        "<p>Of the writes.</p><p>4 average writes per second, see paragraphs 1.E.8 or 1.E.9.</p>"
+    )
+    pdf = tmp_path / "calls.pdf"
+    HTML(string=page).write_pdf(pdf)
+    text = pdf_text(pdf)
+    units = [
+        "It hurt, Ouch. The count was 4 in all.",
+        "Of the writes.",
+        "4 average writes per second, see paragraphs 1.E.8 or 1.E.9.",
+        "A note of ours.",
+    ]
+    finding = check("pdf/x.pdf", text, units, pdf=True, notes=as_printed("A note of ours."))
+    assert finding.ok, (finding.missing, text)
+    # The digits of the text itself are never taken for calls.
+    assert not check("pdf/x.pdf", text, ["4 average writes per second, see paragraphs 1.E. or"]).ok

@@ -27,9 +27,9 @@ _ADDED_CLASSES = {"classbook-page", "footnote-reference"}
 #: so its text is looked for anywhere, not in the source's order.
 _NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 #: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
-_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()]*\)")
-#: Digits set right after a word or its punctuation: print's footnote calls among them.
-_FOOTNOTE_CALL = re.compile(r"(?<=[^\W\d_]|[.,;:!?'\")\]\u2019\u201d])\d{1,3}(?=[\s.,;:!?)\]]|$)")
+#: An address that runs on to the next page is not followed through the footnotes at the
+#: foot of the first (" 35. Ibid."): it is taken once they are gone (see verify).
+_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):(?:(?!\s\d{1,4}\.\s)[^()\uff08\uff09])*\)")
 #: What print adds after a cross-reference: " (see p. 13)", in the book's language.
 _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 #: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
@@ -37,12 +37,20 @@ _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 FORMULA = "\ufffc"
 _PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
 _TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+#: A footnote's label as the web and the EPUB show it before the note: "[3]".
+_LABEL = re.compile(r"^\[[^\]]{1,6}\]\s*")
+#: Marks of list items (print draws them apart from the items' text), and spaces.
+_BULLETS = " \t\n\u2022\u25e6\u25aa\u2043"
 #: Elements that break the text (inline ones, like <em>, join it).
 _BLOCKS = {
     *("p", "div", "li", "td", "th", "tr", "table", "ul", "ol", "dl", "dd", "dt", "br", "hr"),
     *("pre", "blockquote", "figure", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5"),
     *("h6", "section", "article", "aside", "nav", "header", "footer", "main", "body"),
 }
+
+
+#: Scripts written without spaces between words: CJK punctuation, kana, Han, full-width forms.
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 
 
 def fold(text: str) -> str:
@@ -54,6 +62,9 @@ def fold(text: str) -> str:
     # A line may break before or after a dash where the text has no space.
     text = re.sub(r"[ \t]*\n\s*(?=[\u2014\u2013])", "", text)
     text = re.sub(r"(?<=[\u2014\u2013])[ \t]*\n\s*", "", text)
+    # Chinese and Japanese put no space between words: a line break beside their
+    # characters is no space either (CSS Text's segment break rule; print breaks anywhere).
+    text = re.sub(rf"[ \t]*\n\s*(?=[{_CJK}])|(?<=[{_CJK}])[ \t]*\n\s*", "", text)
     return " ".join(text.split())
 
 
@@ -68,8 +79,8 @@ class _Text(HTMLParser):
         self._toc = 0
         #: The element we add inside a paragraph being skipped, and how deep in it we are.
         self._added: tuple[str, int] | None = None
-        #: The text of the page's footnotes (also in ``parts``), and the note being read.
-        self.notes: list[str] = []
+        #: The text of each of the page's footnotes (also in ``parts``), and the note being read.
+        self.notes: list[list[str]] = []
         self._note: tuple[str, int] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -90,6 +101,7 @@ class _Text(HTMLParser):
             self._note = (name, depth + (tag == name))
         elif dict(attrs).get("role") in _NOTE_ROLES:
             self._note = (tag, 1)
+            self.notes.append([])
         if tag in _HIDDEN:
             self._hidden += 1
         if self._toc:
@@ -99,7 +111,12 @@ class _Text(HTMLParser):
         if self._toc and tag == "a" and (href := dict(attrs).get("href")):
             self.links.append(href.split("#")[0])
         if tag in _BLOCKS:
-            self.parts.append(" ")
+            self._break()
+
+    def _break(self) -> None:
+        self.parts.append(" ")
+        if self._note is not None:
+            self.notes[-1].append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if self._added is not None:
@@ -115,13 +132,13 @@ class _Text(HTMLParser):
         if self._toc:
             self._toc -= 1
         if tag in _BLOCKS:
-            self.parts.append(" ")
+            self._break()
 
     def handle_data(self, data: str) -> None:
         if not self._hidden and self._added is None:
             self.parts.append(data)
             if self._note is not None:
-                self.notes.append(data)
+                self.notes[-1].append(data)
 
 
 def html_text(markup: str) -> tuple[str, list[str]]:
@@ -131,11 +148,22 @@ def html_text(markup: str) -> tuple[str, list[str]]:
     return fold("".join(parser.parts)), list(dict.fromkeys(parser.links))
 
 
-def html_notes(markup: str) -> str:
-    """Folded text of a page's footnotes and endnotes."""
+def html_notes(markup: str) -> list[str]:
+    """The folded text of each of a page's footnotes and endnotes, without its label."""
     parser = _Text()
     parser.feed(markup)
-    return fold(" ".join(parser.notes))
+    return [_LABEL.sub("", fold("".join(note))) for note in parser.notes]
+
+
+def without_notes(printed: str, notes: Iterable[str]) -> str:
+    """A PDF's text (as printed) without its footnotes, each with its marker ("3."): print
+    sets them at the foot of the page, so a paragraph that runs on to the next page runs
+    through the notes of the first."""
+    for note in sorted(set(notes), key=len, reverse=True):
+        if note:
+            # The marker is a number of its own, not the end of an ISBN ("17-0.").
+            printed = re.sub(r"(?<!\d-)(?<!\d)\d{1,4}\." + re.escape(note), "", printed)
+    return printed
 
 
 @dataclass
@@ -175,6 +203,7 @@ def check(
     pdf: bool = False,
     tex: Iterable[str] = (),
     notes: str = "",
+    anywhere: str = "",
 ) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
     in parentheses is print's, so none is looked for); ``tex``: the book's formulas."""
@@ -184,7 +213,7 @@ def check(
     for unit in units:
         folded = _as_output(unit, known)
         folded = as_printed(folded) if pdf else folded
-        if folded in notes and folded in text:  # a note's body: where its output puts notes
+        if folded in notes and folded in (anywhere or text):  # a note: where its output puts it
             finding.found += 1
             continue
         at = text.find(folded, position)
@@ -240,10 +269,13 @@ def epub_pages(epub: Path) -> list[str]:
 
 def _page_text(page: Any) -> str:
     """A page's text without its artifacts (running heads, page numbers: the PDF/UA tagging
-    marks them so), which would otherwise split a paragraph that runs onto the next page."""
+    marks them so), which would otherwise split a paragraph that runs onto the next page,
+    and without footnote calls: digits raised above the line (told by their place, since
+    digits after a word may be the text's own: "第8条", "4 average" after "writes.")."""
     parts: list[str] = []
     artifact: list[bool] = []  # one entry per open marked-content sequence
     line = [0.0]  # the baseline of the last fragment
+    sizes = [0.0]  # the size of the last fragment's letters, in points
 
     def before(operator: bytes, operands: list[Any], *_matrices: Any) -> None:
         if operator in (b"BDC", b"BMC"):
@@ -251,13 +283,18 @@ def _page_text(page: Any) -> str:
         elif operator == b"EMC" and artifact:
             artifact.pop()
 
-    def text(fragment: str, matrix: Any, text_matrix: Any, *_font: Any) -> None:
-        if any(artifact) or not fragment:
-            return
+    def text(fragment: str, matrix: Any, text_matrix: Any, _font: Any, size: float) -> None:
+        if any(artifact) or not fragment.strip(_BULLETS):
+            return  # a list's markers, which WeasyPrint draws after the page's text
         # A new line (the baseline moved down a line, or back up to a new block) is a break,
         # even where pypdf gives none; a superscript's small rise and return are not.
         y = matrix[5] + text_matrix[5] * matrix[3]
         moved = line[0] - y
+        points = size * text_matrix[3] * matrix[3]
+        smaller = points < 0.8 * sizes[0]
+        if parts and fragment.strip().isdigit() and (-8 < moved < -0.5 or smaller):
+            return  # digits raised or set small after a word: print's footnote call
+        sizes[0] = points
         if parts and (moved > 6 or moved < -20) and not parts[-1].endswith("\n"):
             parts.append("\n")
         line[0] = y
@@ -269,12 +306,12 @@ def _page_text(page: Any) -> str:
 
 def as_printed(text: str) -> str:
     """Text as a PDF is compared, the unit looked for and the PDF's alike: without print's
-    footnote calls (digits set right after a word: ``Ouch1.``), its addresses after links,
-    its "(see p. 13)" after cross-references (a short parenthesis ending in a number) and
-    without whitespace (print breaks lines inside addresses and code, where the text has no
-    space, and a PDF's text keeps no trace of which breaks were spaces)."""
+    addresses after links, its "(see p. 13)" after cross-references (a short parenthesis
+    ending in a number) and without whitespace (print breaks lines inside addresses and
+    code, where the text has no space, and a PDF's text keeps no trace of which breaks were
+    spaces)."""
     text = _PRINTED_URL.sub("", text)
-    text = _SEE_PAGE.sub("", _FOOTNOTE_CALL.sub("", text))
+    text = _SEE_PAGE.sub("", text)
     return re.sub(r"\s+", "", text)
 
 
@@ -283,9 +320,7 @@ def pdf_text(pdf: Path) -> str:
     without artifacts, as :func:`as_printed` compares it."""
     from pypdf import PdfReader
 
-    text = "\n".join(_page_text(page) for page in PdfReader(pdf).pages)
-    # A line that breaks between "1.E." and "1 with" joins them again: the unit is one word.
-    text = fold(re.sub(r"(?<=\.)\n+(?=\d{1,3} [a-z])", "", text))
+    text = fold("\n".join(_page_text(page) for page in PdfReader(pdf).pages))
     return as_printed(_PRINTED_FORMULAS.sub(f" {FORMULA} ", text))
 
 
@@ -312,18 +347,27 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     tex = set().union(*map(formulas, pages))
     # The notes' text: an output may place a note's body away from its call (the web and the
     # EPUB at the end of the page, print at the foot of its page), so it is found anywhere.
-    notes = " ".join(map(html_notes, pages))
-    return [
-        check(
-            name,
-            text(),
-            units,
-            pdf=name.endswith(".pdf"),
-            tex=tex,
-            notes=as_printed(notes) if name.endswith(".pdf") else notes,
-        )
-        for name, text in outputs.items()
-    ]
+    notes = [note for page in pages for note in html_notes(page)]
+    printed_notes = [as_printed(note) for note in notes]
+    findings = []
+    for name, text in outputs.items():
+        if name.endswith(".pdf"):
+            printed = text()
+            body = _PRINTED_URL.sub("", without_notes(printed, printed_notes))
+            findings.append(
+                check(
+                    name,
+                    body,
+                    units,
+                    pdf=True,
+                    tex=tex,
+                    notes=" ".join(printed_notes),
+                    anywhere=printed,
+                )
+            )
+        else:
+            findings.append(check(name, text(), units, tex=tex, notes=" ".join(notes)))
+    return findings
 
 
 def verify_command(args: argparse.Namespace) -> int:
