@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from classbook.builders import singlepage, translators
+from classbook.builders import printlinks, singlepage, translators
 from classbook.builders.bookpdf import BookPdfBuilder
 from classbook.builders.epub import ClassbookEpubBuilder
 from classbook.builders.handouts import HandoutBuilder
@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> None:
     app.add_builder(BookPdfBuilder)
     app.set_translator("bookpdf", singlepage.SinglePageTranslator)
     app.add_post_transform(singlepage.PrintFootnotes)
+    app.add_post_transform(printlinks.AddressShown)
     app.add_builder(HandoutBuilder)
     app.add_html_theme("print", str(THEMES / "print"))
     app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))
