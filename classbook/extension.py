@@ -25,6 +25,7 @@ from classbook.builders import (
 )
 from classbook.ext import (
     bibfiles,
+    bibformat,
     blocks,
     changes,
     checks,
@@ -134,6 +135,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     content.setup(app)
     hints.setup(app)
     bibfiles.setup(app)
+    bibformat.setup(app)
     gated.setup(app)
     citations.setup(app)
     register.setup(app)
