@@ -86,6 +86,31 @@ if (items.length) {
 }
 emit({ mathml });
 
+// temml sets \begin{equation}, align and gather in a table; with one row, SRE would say
+// "1 lines Line 1:" before the formula. Such a formula is spoken as its row's math.
+function forSpeech(mathml) {
+  const open = mathml.match(/^<math\b[^>]*>(?:<semantics>)?(?=<mtable\b)/);
+  if (!open) return mathml;
+  const tags = /<(\/?)(mtable|mtr|mlabeledtr|mtd)\b[^>]*>/g;
+  tags.lastIndex = open[0].length;
+  const pieces = [];
+  let depth = 0, rows = 0, at = open[0].length, m;
+  while ((m = tags.exec(mathml))) {
+    const closing = m[1] === '/';
+    if (m[2] === 'mtable' && !closing) depth += 1;
+    const top = depth === 1; // the frame's own table, row and cells, not a matrix inside
+    if (m[2] === 'mtable' && closing) depth -= 1;
+    if (!top) continue;
+    if (m[2] !== 'mtd' && m[2] !== 'mtable' && !closing) rows += 1;
+    pieces.push(mathml.slice(at, m.index));
+    pieces.push(m[2] === 'mtd' ? (closing ? '</mrow>' : '<mrow>') : m[2] === 'mtable' ? (closing ? '</mrow>' : '<mrow>') : '');
+    at = m.index + m[0].length;
+    if (depth === 0) break;
+  }
+  if (rows !== 1 || depth !== 0) return mathml;
+  return open[0] + pieces.join('') + mathml.slice(at);
+}
+
 const speak = [...(req.speak || [])];
 for (const item of items) {
   if (item.speak && mathml[item.id].mathml) speak.push({ id: item.id, mathml: mathml[item.id].mathml });
@@ -107,7 +132,7 @@ if (speak.length) {
   await sre.engineReady();
   for (const item of speak) {
     try {
-      speech[item.id] = { speech: sre.toSpeech(item.mathml) };
+      speech[item.id] = { speech: sre.toSpeech(forSpeech(item.mathml)) };
     } catch (e) {
       speech[item.id] = failure(e);
     }
