@@ -214,3 +214,15 @@ def test_a_real_word_files_equations_reach_every_output(tmp_path: Path) -> None:
     assert not re.search(r"<script[^>]*mathjax", pages, re.I)  # MathML, no MathJax
     verified = run_classbook(project, "verify", epoch=1765000000)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_paragraph_of_fence_marks_is_the_writers_text(tmp_path: Path) -> None:
+    # ":::" or "~~~" typed in Word opened a MyST fence that never closed ("add a line").
+    source = word(
+        tmp_path, "marks.docx", "# Marks\n\nText.\n\n\\:\\:\\:\n\n\\~\\~\\~ and on\n\nEnd.\n"
+    )
+    [marks] = read(source).sections
+    assert marks.paragraphs == ("Text.", ":::", "~~~ and on", "End.")
+    project = built(source, tmp_path / "book")
+    [(_path, _meta, body)] = chapters(project)
+    assert "\n\\:::\n" in body

@@ -209,7 +209,16 @@ def _paragraph(reading: Reading, kind: str, inlines: list[dict[str, Any]]) -> li
     inlines = _inlines(reading, inlines)
     while inlines and inlines[-1]["t"] in {"LineBreak", "Space", "SoftBreak"}:
         inlines.pop()  # a line break that ends a paragraph is no break
+    if inlines and inlines[0]["t"] == "Str" and _FENCE.match(inlines[0]["c"]):
+        # The writer's own ":::" or "~~~" is text, not a MyST fence: its first mark escaped.
+        first = inlines[0]["c"]
+        escaped = {"t": "RawInline", "c": ["markdown", "\\" + first[0]]}
+        inlines[:1] = [escaped, {"t": "Str", "c": first[1:]}]
     return [{"t": kind, "c": inlines}] if inlines else []
+
+
+#: What opens a fence in MyST: a paragraph that begins so is escaped.
+_FENCE = re.compile(r"[:`~]{3}")
 
 
 def _simple(table: list[Any]) -> bool:
