@@ -1,9 +1,10 @@
 """The teacher edition has the "For teachers" part and the answer guidance; no student
-output (site, EPUB, book PDF, handouts, packets) has a word of either."""
+output (site, EPUB, book PDF, handouts, packets, cartridges) has a word of either."""
 
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pdfplumber
@@ -143,13 +144,22 @@ def student_outputs(book) -> dict[str, str]:
     pdfs += (book.root / "packets").glob("*.pdf")
     for pdf in sorted(pdfs):
         texts[str(pdf.relative_to(book.root))] = pdf_text(pdf)
+    # The cartridges a teacher imports into an LMS, where students see them: every text
+    # file inside (manifest, web links, discussion topics, quizzes, instructions).
+    for package in sorted((book.root / "cartridge").rglob("*.imscc")):
+        with zipfile.ZipFile(package) as archive:
+            inside = [n for n in archive.namelist() if n.endswith((".xml", ".html"))]
+            text = " ".join(archive.read(name).decode("utf-8") for name in inside)
+        texts[str(package.relative_to(book.root))] = fold(
+            BeautifulSoup(text, "html.parser").get_text(" ")
+        )
     return texts
 
 
 def test_no_student_output_has_teacher_text(book) -> None:
     texts = student_outputs(book)
     kinds = {name.split("/", 1)[0] for name in texts}
-    assert kinds == {"html", "epub", "pdf", "handouts", "packets"}, kinds
+    assert kinds == {"html", "epub", "pdf", "handouts", "packets", "cartridge"}, kinds
     assert not any("teacher" in name for name in texts)
     leaks = [
         (name, snippet)
@@ -159,3 +169,14 @@ def test_no_student_output_has_teacher_text(book) -> None:
     ]
     assert not leaks, leaks[:10]
     assert not (book.out("html") / "teachers").exists()
+
+
+def test_no_cartridge_carries_or_links_the_teacher_edition(book) -> None:
+    packages = sorted((book.root / "cartridge").rglob("*.imscc"))
+    assert packages
+    for package in packages:
+        with zipfile.ZipFile(package) as archive:
+            names = archive.namelist()
+            text = " ".join(archive.read(n).decode("utf-8") for n in names if n.endswith(".xml"))
+        assert not [name for name in names if "teacher" in name], package.name
+        assert "-teacher-" not in text and "/teachers/" not in text, package.name
