@@ -108,8 +108,9 @@ new-book: $(STAMP) ## A book project from a document: make new-book SOURCE=doc.d
 	  $${LICENSE:+--license "$$LICENSE"} $${URL:+--url "$$URL"} \
 	  $${PIPELINE:+--pipeline "$$PIPELINE"}
 
-bench: $(STAMP) ## Our pipeline vs the naive one: cold, no-op, edit, memory (CHAPTERS="10 50")
-	$(PY) tools/bench.py $${CHAPTERS:+--chapters "$$CHAPTERS"}
+bench: $(STAMP) ## Our pipeline vs the naive one (CHAPTERS="10 50"); a Word file; 500 formulas
+	$(PY) tools/bench.py $${CHAPTERS:+--chapters "$$CHAPTERS"}; over=$$?; \
+	  $(PY) tools/wordbench.py && $(PY) tools/mathbench.py && exit $$over
 
 corpus: $(STAMP) ## Real documents (tests/realworld/) through new-book, the build and verify: a table
 	$(PY) tools/corpus.py

@@ -232,9 +232,7 @@ def _without_slivers(
     return kept
 
 
-def sane(
-    sizes: list[int], least: int = MIN_CHAPTER_WORDS, most: int | None = MAX_CHAPTERS
-) -> bool:
+def sane(sizes: list[int], least: int = MIN_CHAPTER_WORDS, most: int | None = MAX_CHAPTERS) -> bool:
     """Whether chapters of these sizes (in words) make a book, not a list of lines; ``most``
     caps how many a guessed outline may make (None: headings the writer set on lines of
     their own, as our first source does, are trusted in any number)."""

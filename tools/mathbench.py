@@ -1,0 +1,109 @@
+"""What a chapter of 500 formulas costs a build: ``python tools/mathbench.py`` (make bench).
+
+The math fixture book (``tests/roots/test-math``) is built cold, with and without an added
+chapter of 500 textbook formulas (``classbook.formulas.bench.textbook``: about one in ten a
+display formula), alternating, each run with empty render and formula caches; then a no-op rebuild
+of the book with the chapter, and a cold build whose formulas are all in the formula cache
+(what an edit elsewhere in a book of formulas costs). Medians, with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from classbook.cli import say
+from classbook.formulas.bench import textbook
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "tests" / "roots" / "test-math"
+
+
+def formula_chapter(count: int) -> str:
+    """A chapter of ours (no source section) holding ``count`` formulas in sentences."""
+    lines = ["(formulas)=", "# Exercises with formulas", ""]
+    for number, formula in enumerate(textbook(count), start=1):
+        if formula.display:
+            lines += [f"Exercise {number} asks for", "", "$$", formula.tex, "$$", ""]
+        else:
+            lines += [f"Exercise {number} asks for ${formula.tex}$ in a sentence.", ""]
+    return "\n".join(lines)
+
+
+def project(folder: Path, count: int) -> Path:
+    """The fixture book, with the chapter of ``count`` formulas when ``count`` > 0."""
+    shutil.copytree(BOOK, folder)
+    if count:
+        (folder / "chapters" / "90-formulas.md").write_text(formula_chapter(count), "utf-8")
+        index = folder / "index.md"
+        text = index.read_text(encoding="utf-8")
+        index.write_text(
+            text.replace("chapters/02-motion\n", "chapters/02-motion\nchapters/90-formulas\n"),
+            "utf-8",
+        )
+    return folder
+
+
+def build(folder: Path) -> float:
+    """Seconds of one ``python -m classbook build all`` (warnings are errors)."""
+    command = [sys.executable, "-m", "classbook", "build", "-q", "--build-dir", "_build", "all"]
+    command += ["--source-dir", ".", "--conf-dir", "."]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{folder}: the build failed:\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def cold(base: Path, name: str, count: int) -> float:
+    folder = base / name
+    shutil.rmtree(folder, ignore_errors=True)
+    return build(project(folder, count))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=ROOT / "_build" / "bench" / "math.json")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="classbook-mathbench-") as temp:
+        base = Path(temp)
+        without, with_ = [], []
+        for _ in range(args.runs):  # alternating: a slow minute hits both alike
+            without.append(cold(base, "without", 0))
+            with_.append(cold(base, "with", args.count))
+        noop = build(base / "with")
+        # Formulas cached, PDFs not: the cost of laying the formulas out.
+        shutil.rmtree(base / "with" / "_build" / ".cache" / "render")
+        shutil.rmtree(base / "with" / "_build" / ".work", ignore_errors=True)
+        laid_out = build(base / "with")
+    record = {
+        "formulas": args.count,
+        "runs": args.runs,
+        "load_average": round(load, 2),
+        "cold_without_s": round(statistics.median(without), 1),
+        "cold_with_s": round(statistics.median(with_), 1),
+        "added_s": round(statistics.median(with_) - statistics.median(without), 1),
+        "noop_with_s": round(noop, 2),
+        "cold_with_formulas_cached_s": round(laid_out, 1),
+        "all_s": {"without": [round(s, 1) for s in without], "with": [round(s, 1) for s in with_]},
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    say(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
