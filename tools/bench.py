@@ -331,7 +331,8 @@ def bench_classbook(project: Path, book: str) -> Record:
 
 #: A GitHub repository for the books' site address: the cartridge links to real pages.
 CARTRIDGE_REPOSITORY = "classbook-editions/bench"
-#: The limits of issue #27: what the cartridge adds to a cold build, and a no-op rebuild.
+#: The limits of issue #27, set for our book: what the cartridge adds to its cold build, and
+#: a no-op rebuild (a synthetic book's figures are reported, not held to them).
 CARTRIDGE_LIMIT_S, CARTRIDGE_NOOP_LIMIT_S = 1.0, 2.0
 
 
@@ -351,7 +352,7 @@ def bench_cartridge(project: Path) -> tuple[float, float]:
 def cartridge_limits(records: list[Record]) -> list[str]:
     """Each figure over the cartridge's limits, as a line to print."""
     over = []
-    for r in records:
+    for r in (r for r in records if r.book == "real"):
         if r.cartridge_s is not None and r.cartridge_s > CARTRIDGE_LIMIT_S:
             over.append(f"{r.book}: the cartridge step took {r.cartridge_s:.2f} s "
                         f"(limit {CARTRIDGE_LIMIT_S} s)")  # fmt: skip
