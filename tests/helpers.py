@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -61,7 +62,15 @@ def print_book(folder: Path) -> BeautifulSoup:
 
 def pdf_pages(pdf: Path) -> list[str]:
     """Text of each page of a PDF, as extracted (line breaks kept)."""
-    return [page.extract_text() or "" for page in PdfReader(pdf).pages]
+    info = pdf.stat()
+    return list(_pdf_pages(str(pdf), info.st_size, info.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=128)
+def _pdf_pages(pdf: str, _size: int, _mtime_ns: int) -> tuple[str, ...]:
+    # Read once per file as it is (a rebuilt PDF has another size or time): pypdf takes
+    # seconds for a book, and a dozen tests read the same book PDFs.
+    return tuple(page.extract_text() or "" for page in PdfReader(pdf).pages)
 
 
 def pdf_text(pdf: Path) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import SITE
-from pypdf import PdfReader
+from helpers import pdf_pages
 
 from classbook.urls import is_placeholder, site_address
 
@@ -35,13 +35,14 @@ def test_the_site_address_comes_from_the_host_or_is_none() -> None:
 
 
 def _every_text(root: Path) -> str:
-    """Every published file's text: HTML and data as written, PDFs' text, EPUB members."""
+    """Every published file's text: HTML and data as written, PDFs' text, EPUB members
+    (not the work area's or the render cache's copies: ``_build/.work``, ``.cache``)."""
     texts = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(root).parts):
             continue
         if path.suffix == ".pdf":
-            texts += [page.extract_text() or "" for page in PdfReader(path).pages]
+            texts += pdf_pages(path)
         elif path.suffix == ".epub":
             with zipfile.ZipFile(path) as archive:
                 texts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
