@@ -78,11 +78,16 @@ def pdf_fold(text: str) -> str:
 def test_a_footnote_call_is_told_by_its_rise_not_by_digits_after_a_word(tmp_path: Path) -> None:
     from weasyprint import HTML
 
+    long = " ".join(
+        f"Sentence {n} of a paragraph that runs on to the next page." for n in range(40)
+    )
     page = (
         "<style>@page { size: A6; margin: 10mm } .fn { float: footnote }"
-        ".fn::footnote-call { font-size: 75%; vertical-align: super; line-height: 0 }</style>"
+        ".fn::footnote-call { font-size: 75%; vertical-align: super; line-height: 0 }"
+        '.fn::footnote-marker { content: counter(footnote) ". " } .fn { font-size: 8.5pt }</style>'
         '<p>It hurt, Ouch<span class="fn">A note of ours.</span>. The count was 4 in all.</p>'
         "<p>Of the writes.</p><p>4 average writes per second, see paragraphs 1.E.8 or 1.E.9.</p>"
+        f'<p>Two notes<span class="fn">One.</span><span class="fn">Two.</span> and {long}</p>'
     )
     pdf = tmp_path / "calls.pdf"
     HTML(string=page).write_pdf(pdf)
@@ -91,9 +96,13 @@ def test_a_footnote_call_is_told_by_its_rise_not_by_digits_after_a_word(tmp_path
         "It hurt, Ouch. The count was 4 in all.",
         "Of the writes.",
         "4 average writes per second, see paragraphs 1.E.8 or 1.E.9.",
+        f"Two notes and {long}",  # across a page whose foot holds three notes
         "A note of ours.",
+        "One.",
+        "Two.",
     ]
-    finding = check("pdf/x.pdf", text, units, pdf=True, notes=as_printed("A note of ours."))
+    notes = as_printed("A note of ours. One. Two.")
+    finding = check("pdf/x.pdf", text, units, pdf=True, notes=notes)
     assert finding.ok, (finding.missing, text)
     # The digits of the text itself are never taken for calls.
     assert not check("pdf/x.pdf", text, ["4 average writes per second, see paragraphs 1.E. or"]).ok

@@ -27,9 +27,7 @@ _ADDED_CLASSES = {"classbook-page", "footnote-reference"}
 #: so its text is looked for anywhere, not in the source's order.
 _NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 #: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
-#: An address that runs on to the next page is not followed through the footnotes at the
-#: foot of the first (" 35. Ibid."): it is taken once they are gone (see verify).
-_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):(?:(?!\s\d{1,4}\.\s)[^()\uff08\uff09])*\)")
+_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()\uff08\uff09]*\)")
 #: What print adds after a cross-reference: " (see p. 13)", in the book's language.
 _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 #: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
@@ -39,6 +37,9 @@ _PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
 _TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 #: A footnote's label as the web and the EPUB show it before the note: "[3]".
 _LABEL = re.compile(r"^\[[^\]]{1,6}\]\s*")
+#: A footnote's marker where print sets the note, at the foot of the page: "3. " (alone, or
+#: with the first words of the note).
+_MARKER = re.compile(r"^\d{1,4}\.(?:\s|$)")
 #: Marks of list items (print draws them apart from the items' text), and spaces.
 _BULLETS = " \t\n\u2022\u25e6\u25aa\u2043"
 #: Elements that break the text (inline ones, like <em>, join it).
@@ -155,17 +156,6 @@ def html_notes(markup: str) -> list[str]:
     return [_LABEL.sub("", fold("".join(note))) for note in parser.notes]
 
 
-def without_notes(printed: str, notes: Iterable[str]) -> str:
-    """A PDF's text (as printed) without its footnotes, each with its marker ("3."): print
-    sets them at the foot of the page, so a paragraph that runs on to the next page runs
-    through the notes of the first."""
-    for note in sorted(set(notes), key=len, reverse=True):
-        if note:
-            # The marker is a number of its own, not the end of an ISBN ("17-0.").
-            printed = re.sub(r"(?<!\d-)(?<!\d)\d{1,4}\." + re.escape(note), "", printed)
-    return printed
-
-
 @dataclass
 class Finding:
     """How many of the source's units one output holds verbatim and in order."""
@@ -203,7 +193,6 @@ def check(
     pdf: bool = False,
     tex: Iterable[str] = (),
     notes: str = "",
-    anywhere: str = "",
 ) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
     in parentheses is print's, so none is looked for); ``tex``: the book's formulas."""
@@ -213,7 +202,7 @@ def check(
     for unit in units:
         folded = _as_output(unit, known)
         folded = as_printed(folded) if pdf else folded
-        if folded in notes and folded in (anywhere or text):  # a note: where its output puts it
+        if folded in notes and folded in text:  # a note's body: where its output puts it
             finding.found += 1
             continue
         at = text.find(folded, position)
@@ -267,15 +256,14 @@ def epub_pages(epub: Path) -> list[str]:
     return pages
 
 
-def _page_text(page: Any) -> str:
-    """A page's text without its artifacts (running heads, page numbers: the PDF/UA tagging
-    marks them so), which would otherwise split a paragraph that runs onto the next page,
-    and without footnote calls: digits raised above the line (told by their place, since
-    digits after a word may be the text's own: "第8条", "4 average" after "writes.")."""
-    parts: list[str] = []
+def _page_text(page: Any) -> tuple[str, str]:
+    """A page's running text and the text of its footnotes. Left out: artifacts (running
+    heads, page numbers: the PDF/UA tagging marks them so), which would otherwise split a
+    paragraph that runs onto the next page; footnote calls, told by their place (digits
+    raised, or set smaller than the word before), since digits after a word may be the
+    text's own ("第8条", "4 average" after "writes."); a list's bullets, drawn apart."""
+    fragments: list[tuple[str, float, float]] = []  # text, baseline, size in points
     artifact: list[bool] = []  # one entry per open marked-content sequence
-    line = [0.0]  # the baseline of the last fragment
-    sizes = [0.0]  # the size of the last fragment's letters, in points
 
     def before(operator: bytes, operands: list[Any], *_matrices: Any) -> None:
         if operator in (b"BDC", b"BMC"):
@@ -285,22 +273,59 @@ def _page_text(page: Any) -> str:
 
     def text(fragment: str, matrix: Any, text_matrix: Any, _font: Any, size: float) -> None:
         if any(artifact) or not fragment.strip(_BULLETS):
-            return  # a list's markers, which WeasyPrint draws after the page's text
-        # A new line (the baseline moved down a line, or back up to a new block) is a break,
-        # even where pypdf gives none; a superscript's small rise and return are not.
+            return
         y = matrix[5] + text_matrix[5] * matrix[3]
-        moved = line[0] - y
-        points = size * text_matrix[3] * matrix[3]
-        smaller = points < 0.8 * sizes[0]
-        if parts and fragment.strip().isdigit() and (-8 < moved < -0.5 or smaller):
-            return  # digits raised or set small after a word: print's footnote call
-        sizes[0] = points
-        if parts and (moved > 6 or moved < -20) and not parts[-1].endswith("\n"):
-            parts.append("\n")
-        line[0] = y
-        parts.append(fragment)
+        fragments.append((fragment, y, size * text_matrix[3] * matrix[3]))
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
+    fragments = [f for i, f in enumerate(fragments) if not _is_call(fragments, i)]
+    split = _footnote_area(fragments)
+    return _lines(fragments[:split]), _lines(fragments[split:])
+
+
+def _is_call(fragments: list[tuple[str, float, float]], index: int) -> bool:
+    """Whether the fragment is print's footnote call: digits alone, raised above the text
+    before or after it on its line (a call may end a line, or begin one)."""
+    fragment, y, _points = fragments[index]
+    if not fragment.strip().isdigit():
+        return False
+    beside = []
+    for step in (-1, 1):  # the nearest text each side, past other calls ("37", "38")
+        at = index + step
+        while 0 <= at < len(fragments) and fragments[at][0].strip().isdigit():
+            at += step
+        if 0 <= at < len(fragments):
+            beside.append(fragments[at][1])
+    return any(1.5 < y - other < 8 for other in beside)  # "super": about a third of an em
+
+
+def _footnote_area(fragments: list[tuple[str, float, float]]) -> int:
+    """Where the page's footnotes begin: WeasyPrint draws them last, below the running text,
+    each opening with its marker ("3. ", print.css) set smaller than the text."""
+    lowest = float("inf")
+    for index, (fragment, y, points) in enumerate(fragments):
+        if (
+            _MARKER.match(fragment)
+            and y < lowest
+            and index
+            and points < 0.9 * max(p for _, _, p in fragments[:index])
+        ):
+            return index
+        lowest = min(lowest, y)
+    return len(fragments)
+
+
+def _lines(fragments: list[tuple[str, float, float]]) -> str:
+    """Fragments as text: a new line (the baseline moved down a line, or back up to a new
+    block) is a break, even where pypdf gives none; a superscript's small rise is not."""
+    parts: list[str] = []
+    line = 0.0
+    for fragment, y, _points in fragments:
+        moved = line - y
+        if parts and (moved > 6 or moved < -20) and not parts[-1].endswith("\n"):
+            parts.append("\n")
+        line = y
+        parts.append(fragment)
     return "".join(parts)
 
 
@@ -320,7 +345,9 @@ def pdf_text(pdf: Path) -> str:
     without artifacts, as :func:`as_printed` compares it."""
     from pypdf import PdfReader
 
-    text = fold("\n".join(_page_text(page) for page in PdfReader(pdf).pages))
+    pages = [_page_text(page) for page in PdfReader(pdf).pages]
+    # The notes after the running text: a paragraph that runs on to the next page reads on.
+    text = fold("\n".join([*(body for body, _ in pages), *(notes for _, notes in pages)]))
     return as_printed(_PRINTED_FORMULAS.sub(f" {FORMULA} ", text))
 
 
@@ -348,26 +375,19 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     # The notes' text: an output may place a note's body away from its call (the web and the
     # EPUB at the end of the page, print at the foot of its page), so it is found anywhere.
     notes = [note for page in pages for note in html_notes(page)]
-    printed_notes = [as_printed(note) for note in notes]
-    findings = []
-    for name, text in outputs.items():
-        if name.endswith(".pdf"):
-            printed = text()
-            body = _PRINTED_URL.sub("", without_notes(printed, printed_notes))
-            findings.append(
-                check(
-                    name,
-                    body,
-                    units,
-                    pdf=True,
-                    tex=tex,
-                    notes=" ".join(printed_notes),
-                    anywhere=printed,
-                )
-            )
-        else:
-            findings.append(check(name, text(), units, tex=tex, notes=" ".join(notes)))
-    return findings
+    return [
+        check(
+            name,
+            text(),
+            units,
+            pdf=name.endswith(".pdf"),
+            tex=tex,
+            notes=" ".join(as_printed(n) for n in notes)
+            if name.endswith(".pdf")
+            else " ".join(notes),
+        )
+        for name, text in outputs.items()
+    ]
 
 
 def verify_command(args: argparse.Namespace) -> int:
