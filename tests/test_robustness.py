@@ -571,3 +571,22 @@ def test_a_paper_typo_in_the_configuration_is_named_and_nothing_is_lost(
     assert status != 0
     assert f"conf.py: {named}" in output and "Traceback" not in output, output
     assert snapshot(project / "_build" / "epub") == before
+
+
+def test_a_worker_stopped_by_close_is_reaped_once() -> None:
+    # The pool's thread may see a stopped worker's end after close() handed it to join();
+    # both closed its pipe, and the thread died with EBADF (a traceback after a build).
+    import multiprocessing
+
+    from classbook.render.pool import WorkerPool
+
+    finished: list[object] = []
+    pool = WorkerPool(1, multiprocessing.get_context("fork"), lambda *a: finished.append(a))
+    pool.start()
+    [worker] = pool._workers
+    pool.close()
+    worker.process.join(10)
+    pool._died(worker)  # the thread's late view of it: nothing to do, and no error
+    assert not worker.pipe.closed
+    pool.join()
+    assert worker.pipe.closed and finished == []

@@ -153,12 +153,15 @@ class WorkerPool:
             self.done(token, value if ok else None, None if ok else value)
 
     def _died(self, worker: _Worker) -> None:
-        worker.process.join()
         with self._lock:
-            if worker in self._workers:
-                self._workers.remove(worker)
-            worker.pipe.close()
+            if worker not in self._workers:
+                # Stopped by close() while this thread waited: join() reaps it and closes
+                # its pipe (closing it here too raced with that: EBADF in this thread).
+                return
+            self._workers.remove(worker)
             token = worker.token
+        worker.process.join()
+        worker.pipe.close()
         if token is not None:
             code = worker.process.exitcode
             how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
