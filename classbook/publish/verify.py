@@ -299,17 +299,21 @@ def _is_call(fragments: list[tuple[str, float, float]], index: int) -> bool:
     return any(1.5 < y - other < 8 for other in beside)  # "super": about a third of an em
 
 
+@functools.cache
+def _note_points() -> float:
+    """The size print sets footnotes in, as print.css says (``.print-footnote``)."""
+    css = (Path(__file__).parents[1] / "themes" / "print" / "static" / "print.css").read_text()
+    found = re.search(r"\.print-footnote\s*\{[^}]*?font-size:\s*([\d.]+)pt", css)
+    assert found is not None, "print.css sets no size for .print-footnote"
+    return float(found.group(1))
+
+
 def _footnote_area(fragments: list[tuple[str, float, float]]) -> int:
     """Where the page's footnotes begin: WeasyPrint draws them last, below the running text,
-    each opening with its marker ("3. ", print.css) set smaller than the text."""
+    each opening with its marker ("3. ", print.css), in the footnotes' size."""
     lowest = float("inf")
     for index, (fragment, y, points) in enumerate(fragments):
-        if (
-            _MARKER.match(fragment)
-            and y < lowest
-            and index
-            and points < 0.9 * max(p for _, _, p in fragments[:index])
-        ):
+        if index and _MARKER.match(fragment) and y < lowest and abs(points - _note_points()) < 0.3:
             return index
         lowest = min(lowest, y)
     return len(fragments)
