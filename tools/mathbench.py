@@ -53,9 +53,11 @@ def project(folder: Path, count: int) -> Path:
 
 
 def build(folder: Path) -> float:
-    """Seconds of one ``python -m classbook build all`` (warnings are errors)."""
-    command = [sys.executable, "-m", "classbook", "build", "-q", "--build-dir", "_build", "all"]
-    command += ["--source-dir", ".", "--conf-dir", "."]
+    """Seconds of one ``python -m classbook build all`` (warnings are errors), into a build
+    folder beside the book (the fixture's sources are its top folder)."""
+    output = folder.parent / f"{folder.name}-build"
+    command = [sys.executable, "-m", "classbook", "build", "-q", "--build-dir", str(output)]
+    command += ["--source-dir", ".", "--conf-dir", ".", "all"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -67,6 +69,7 @@ def build(folder: Path) -> float:
 def cold(base: Path, name: str, count: int) -> float:
     folder = base / name
     shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(base / f"{name}-build", ignore_errors=True)
     return build(project(folder, count))
 
 
@@ -85,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             with_.append(cold(base, "with", args.count))
         noop = build(base / "with")
         # Formulas cached, PDFs not: the cost of laying the formulas out.
-        shutil.rmtree(base / "with" / "_build" / ".cache" / "render")
-        shutil.rmtree(base / "with" / "_build" / ".work", ignore_errors=True)
+        shutil.rmtree(base / "with-build" / ".cache" / "render")
+        shutil.rmtree(base / "with-build" / ".work", ignore_errors=True)
         laid_out = build(base / "with")
     record = {
         "formulas": args.count,
