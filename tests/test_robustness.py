@@ -590,3 +590,23 @@ def test_a_worker_stopped_by_close_is_reaped_once() -> None:
     assert not worker.pipe.closed
     pool.join()
     assert worker.pipe.closed and finished == []
+
+
+def test_a_pool_that_cannot_start_early_ends_no_thread_with_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A build refused before its first job (a BibTeX bomb) closed the service while the
+    # background start met a fork server gone: "Exception in thread render pool".
+    from classbook.render.pool import WorkerPool
+
+    def refused(self: WorkerPool) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(WorkerPool, "start", refused)
+    failures: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    with RenderService(workers=1) as service:
+        service.start()
+        for thread in [t for t in threading.enumerate() if t.name == "render pool"]:
+            thread.join(30)
+    assert failures == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import heapq
 import itertools
@@ -258,7 +259,10 @@ class RenderService:
         threading.Thread(target=self._start_locked, name="render pool", daemon=True).start()
 
     def _start_locked(self) -> None:
-        with self._lock:
+        # Starting early only saves time. A failure here (the fork server gone, say) is met
+        # again, and reported, when a job starts the pool in the build's own thread; a build
+        # that failed before its first job must not end with this thread's traceback.
+        with self._lock, contextlib.suppress(OSError):
             self._start()
 
     def _start(self) -> None:
