@@ -610,3 +610,14 @@ def test_a_pool_that_cannot_start_early_ends_no_thread_with_a_traceback(
         for thread in [t for t in threading.enumerate() if t.name == "render pool"]:
             thread.join(30)
     assert failures == []
+
+
+def test_the_render_cache_is_named_whatever_the_current_folder(tmp_path: Path) -> None:
+    # CI: "No such file or directory: '_build/.cache/render/….pdf'" in a worker, for a book
+    # whose conf.py is in a subfolder (Sphinx runs conf.py inside its folder; a fork server
+    # started meanwhile gave the workers that folder).
+    from classbook.publish.orchestrator import Build
+
+    build = Build(source_dir=Path("mini"), conf_dir=Path("mini"), build_dir=Path("_build"))
+    assert build.cache.folder.is_absolute()
+    assert build.cache.folder == Path.cwd() / "_build" / ".cache" / "render"

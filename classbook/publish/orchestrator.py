@@ -87,7 +87,10 @@ class Build:
         self.build_dir = build_dir
         self.area = workarea.WorkArea(build_dir, source_dir, conf_dir, overrides or {})
         self.own_cache = cache_dir is None
-        self.cache = RenderCache(cache_dir or build_dir / ".cache" / "render")
+        # Absolute: the render workers are forked from a server that may have started while
+        # Sphinx had changed the folder to run conf.py (a conf dir other than the current
+        # one), and the pool's thread writes entries while the main thread may be there.
+        self.cache = RenderCache((cache_dir or build_dir / ".cache" / "render").absolute())
         self.quiet = quiet
         self.overrides = overrides or {}
         self.progress = Progress(quiet)
