@@ -87,10 +87,12 @@ dist: book ## Release files -> dist/: site .tar.gz, EPUB, PDFs, handouts, packet
 verify: $(STAMP) ## Count the source's paragraphs found verbatim in each built output
 	$(PY) -m classbook verify --build-dir $(BUILD)
 
-# A draft reads what the build would refuse to publish (an image without alt text, say): its
-# warnings are printed, not fatal, and it is written to _build/draft/, which nothing publishes.
+# A draft shows what the build leaves out or refuses to publish (an image without alt text,
+# say): its warnings are printed, not fatal, and it is written to _build/draft/, which
+# nothing publishes.
 draft: $(STAMP) ## A readable draft of the web site in _build/draft/ (never published)
-	$(PY) -m sphinx -b html -c . book $(BUILD)/draft -n --keep-going -q -D html_title="DRAFT: not for publishing"
+	$(PY) -m sphinx -b html -c . book $(BUILD)/draft -n --keep-going -q \
+	  -D html_title="DRAFT: not for publishing" -D classbook_undescribed_images=refuse
 
 # The site first, rebuilt alone on every save and reloaded in the open pages; the other
 # outputs follow in a background build (classbook/publish/preview.py). Ctrl-C stops it.

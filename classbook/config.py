@@ -111,6 +111,15 @@ SETTINGS: tuple[Setting, ...] = (
         "The document holding the content note, printed on each handout's first page.",
     ),
     Setting(
+        "classbook_undescribed_images",
+        "refuse",
+        str,
+        "An image without alt text: `refuse` fails the build naming it; `leave-out` (what "
+        "new-book writes) builds without it, a note in its place and a line naming it, until "
+        "its description is written. No output ever shows it without one.",
+        choices=("refuse", "leave-out"),
+    ),
+    Setting(
         "classbook_claims_file",
         "_data/claims.yml",
         str,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,21 +105,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.book)
 
 
+def made_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]
+) -> Path:
+    """A folder ``make`` fills once for the whole session, however many processes run its
+    tests (pytest-xdist's workers share the session's folder): the first to come makes it
+    while the others wait on a lock; a ``make`` that failed is tried again by the next."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    folder, done = base / name, base / f"{name}.done"
+    with (base / f"{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the file is closed
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+def _build_book(root: Path) -> None:
+    build_all(ROOT / "book", ROOT, root, cache=CACHE, environ={"GITHUB_REPOSITORY": REPOSITORY})
+
+
+def _build_mini(folder: Path) -> None:
+    src = folder / "src" / "mini"
+    shutil.copytree(ROOTS / "test-mini", src)
+    build_all(src, src, folder / "out")
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real book, every output built once for the whole session."""
-    root = tmp_path_factory.mktemp("book")
-    return build_all(
-        ROOT / "book", ROOT, root, cache=CACHE, environ={"GITHUB_REPOSITORY": REPOSITORY}
-    )
+    return Build(made_once(tmp_path_factory, "book", _build_book))
 
 
 @pytest.fixture(scope="session")
 def mini(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The tiny fixture book, every output built once."""
-    src = tmp_path_factory.mktemp("mini-src") / "mini"
-    shutil.copytree(ROOTS / "test-mini", src)
-    return build_all(src, src, tmp_path_factory.mktemp("mini"))
+    return Build(made_once(tmp_path_factory, "mini", _build_mini) / "out")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import re
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -373,7 +374,7 @@ def test_the_printed_contents_list_the_word_books_sections_with_pages(word_book:
     assert "The House" in pages[printed - 1]
 
 
-def test_an_image_without_alt_text_fails_the_build_naming_it(
+def test_an_image_without_alt_text_is_left_out_naming_it_or_refused(
     word_file: Path, tmp_path: Path
 ) -> None:
     project = tmp_path / "book"
@@ -381,11 +382,33 @@ def test_an_image_without_alt_text_fails_the_build_naming_it(
     chapter = next((project / "book" / "chapters").glob("01-*.md"))
     text = chapter.read_text(encoding="utf-8")
     chapter.write_text(re.sub(r"!\[[^\]]+\]", "![]", text), encoding="utf-8")
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "![](" in text)
+    image = Path(re.search(r"!\[\]\(<?([^)>\s]+)", lines[line - 1]).group(1)).name  # type: ignore[union-attr]
+    # new-book's conf.py leaves it out: the book builds, says so, and no output holds it.
+    done = run_classbook(project, "build", "-q", "epub", epoch=0)
+    assert done.returncode == 0, done.stderr
+    assert re.search(
+        rf"{chapter.name}:{line}: image \S+{image} was left out of every output", done.stderr
+    )
+    epub = next((project / "_build" / "epub").glob("*.epub"))
+    published = epub.read_bytes()
+    with zipfile.ZipFile(epub) as archive:
+        assert not [name for name in archive.namelist() if name.endswith(image)]
+        pages = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml")]
+    assert any('class="classbook-undescribed"' in page for page in pages)
+    # "refuse" fails the build at the same place, and the published EPUB stays as it was.
+    conf = project / "conf.py"
+    setting = 'classbook_undescribed_images = "leave-out"'
+    assert setting in conf.read_text(encoding="utf-8")
+    conf.write_text(
+        conf.read_text(encoding="utf-8").replace(setting, setting.replace("leave-out", "refuse")),
+        encoding="utf-8",
+    )
     done = run_classbook(project, "build", "-q", "epub", epoch=0)
     assert done.returncode == 1
-    lines = chapter.read_text().splitlines()
-    line = next(n for n, text in enumerate(lines, 1) if "![](" in text)
     assert re.search(rf"{chapter.name}:{line}: WARNING: image \S+ has no alt text", done.stderr)
+    assert epub.read_bytes() == published
 
 
 def test_an_arabic_book_builds_right_to_left_from_its_own_command(tmp_path: Path) -> None:

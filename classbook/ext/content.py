@@ -20,12 +20,18 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from classbook import urls
+from classbook.ext import words
 from classbook.ext.safety import HTML_COMMENT, book_gate
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
+
+#: The environment's record of the images left out for want of alt text: document name ->
+#: (line, image) of each.
+STORE = "classbook_undescribed_images"
 
 #: Names an HTML ``<meta>`` of a chapter may have (``http-equiv`` would redirect readers).
 META_NAMES = frozenset({"description", "keywords", "author"})
@@ -237,12 +243,30 @@ class CheckContent(SphinxTransform):
                 return
         if not node.get("alt", "").strip():
             # Screen readers, the EPUB and the tagged PDF need words for what it shows.
+            if self.config.classbook_undescribed_images == "leave-out":
+                self._leave_out(node, uri)
+                return
             self._refuse(
                 node,
-                "image %s has no alt text: say what it shows, as in ![A map of Homs](%s)",
+                "image %s has no alt text: say what it shows, as in ![A map of the city](%s)",
                 uri,
                 uri,
             )
+
+    def _leave_out(self, node: nodes.image, uri: str) -> None:
+        """An image without alt text out of every output: a note for readers in its place,
+        and its place kept for the build to name (:func:`undescribed`)."""
+        located: nodes.Node | None = node
+        while located is not None and not located.line:
+            located = located.parent
+        store = self.env.__dict__.setdefault(STORE, {})
+        store.setdefault(self.env.docname, []).append((located.line if located else 0, uri))
+        said = words.gettext("[An image is left out here until its description is written.]")
+        note = nodes.inline("", said, classes=["classbook-undescribed"])
+        # In running text the note is a phrase of it; alone (or in a figure) a paragraph.
+        node.replace_self(
+            note if isinstance(node.parent, nodes.TextElement) else nodes.paragraph("", "", note)
+        )
 
     def _check_paragraph(self, node: nodes.paragraph) -> None:
         limit = self.config.classbook_max_paragraph
@@ -273,6 +297,20 @@ class CheckContent(SphinxTransform):
                 why,
             )
             node.replace_self(nodes.inline("", "", *node.children))
+
+
+def undescribed(env: BuildEnvironment) -> list[str]:
+    """One line per image left out for want of alt text (``classbook_undescribed_images =
+    "leave-out"``), with its file and line, for the person building the book."""
+    found = []
+    for docname, places in sorted(getattr(env, STORE, {}).items()):
+        path = os.path.relpath(env.doc2path(docname))
+        for line, uri in places:
+            found.append(
+                f"{path}:{line}: image {uri} was left out of every output: it has no alt text; "
+                f"say what it shows, as in ![A map of the city]({uri})"
+            )
+    return found
 
 
 def refuse(node: nodes.Node, message: str, *args: object) -> None:

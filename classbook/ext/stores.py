@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from classbook.ext import changes, formulas, register
+from classbook.ext import changes, content, formulas, register
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -18,6 +18,7 @@ STORES = (
     register.STORE,  # the registers each document renders
     formulas.STORE,  # each document's formulas (classbook.ext.formulas)
     changes.STORE,  # the digests of each document's files (classbook.ext.changes)
+    content.STORE,  # the images left out for want of alt text (classbook.ext.content)
 )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from classbook import cli, dates
 from classbook.builders.rendering import ClassbookSphinx
+from classbook.ext import content
 from classbook.outputs import HTML, OUTPUTS
 from classbook.publish import aside, workarea
 from classbook.publish.interrupts import interrupts
@@ -108,6 +109,9 @@ class Build:
         self.address: str | None = None
         #: The address as read from conf.py and the environment before the build.
         self.address_known = ""
+        #: The images the book's chapters show without alt text, left out of every output
+        #: (``classbook_undescribed_images = "leave-out"``): a line naming each.
+        self.left_out: dict[str, None] = {}
 
     # -- Running the builders --------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class Build:
                 # The site's address as the book's configuration resolved it (classbook.urls).
                 self.address = app.config.html_baseurl or ""
                 app.build()
+                self.left_out.update(dict.fromkeys(content.undescribed(app.env)))
                 return app.statuscode
         except Exception as error:
             context = {}
@@ -356,6 +361,9 @@ def build(
                         f"as {'it was' if len(outputs) == 1 else 'they were'}")  # fmt: skip
             return cli.INTERRUPTED
     seconds = time.perf_counter() - started
+    # Even a quiet build says what it left out of the book.
+    for line in job.left_out:
+        cli.say(line)
     if report is not None:
         figures = {
             "seconds": seconds,

@@ -296,8 +296,8 @@ def new_book_command(args: argparse.Namespace) -> int:
     if missing_alt:
         report(
             f"next: write what each of the {len(missing_alt)} image(s) above shows between its "
-            "[ ] (make draft shows the book meanwhile; make book refuses an image without alt "
-            "text), then make book && make test"
+            "[ ] (until then make book leaves it out of every output, a note in its place, "
+            "and make draft shows it), then make book && make test"
         )
     else:
         report(f"next: cd {args.dest} && make book && make test")
