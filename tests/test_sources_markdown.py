@@ -139,7 +139,8 @@ def test_images_are_copied_left_out_with_a_note_or_reported(tmp_path: Path) -> N
         "img.md",
         "# Pictures\n\n![A green dot](fig/a.png)\n\n"
         "[![Build](https://img.shields.io/badge/build-passing-green.svg)](https://ci.example.org)\n\n"
-        "![Elsewhere](../outside.png)\n\n![](fig/a.png)\n",
+        "![Elsewhere](../outside.png)\n\n![](fig/a.png)\n\n"
+        "Samples: <https://github.com/octo/u3d/tree/master/Samples>\n",
     )
     done = new_book(source, tmp_path / "book")
     assert done.returncode == 0, done.stderr
@@ -157,9 +158,9 @@ def test_images_are_copied_left_out_with_a_note_or_reported(tmp_path: Path) -> N
     assert check.returncode == 0, check.stderr
     makefile = (project / "Makefile").read_text()
     assert "\ndraft: " in makefile and "-D classbook_undescribed_images=refuse" in makefile
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", ".", "book", "_build/draft"]
     draft = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-c", ".", "book", "_build/draft", "-q"]
-        + ["-D", "classbook_undescribed_images=refuse"],
+        [*command, "-q", "-D", "classbook_undescribed_images=refuse"],
         cwd=project,
         capture_output=True,
         text=True,
@@ -167,7 +168,10 @@ def test_images_are_copied_left_out_with_a_note_or_reported(tmp_path: Path) -> N
     )
     assert draft.returncode == 0 and f"{path.name}:{line}: WARNING: image" in draft.stderr
     page = (project / "_build" / "draft" / path.relative_to(project / "book")).with_suffix(".html")
-    assert page.read_text(encoding="utf-8").count("<img") == 2  # the green dot, twice
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<img") == 2  # the green dot, twice
+    # A link written as its address keeps it (the theme would shorten it to "octo/u3d").
+    assert ">https://github.com/octo/u3d/tree/master/Samples</a>" in html
 
 
 def test_a_fence_the_document_never_closes_is_refused(tmp_path: Path) -> None:

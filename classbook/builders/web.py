@@ -17,7 +17,6 @@ from classbook.ext.words import direction, gettext
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.config import Config
 
 #: Builders that publish the web site; the EPUB builder also gets the cover.
 WEB_BUILDERS = frozenset({"html", "dirhtml"})
@@ -112,15 +111,19 @@ def mark_direction(app: Sphinx) -> None:
         templates.render = with_direction(templates.render)  # type: ignore[union-attr]
 
 
-def keep_link_text(app: Sphinx, config: Config) -> None:
-    """Links written as their address keep it: the theme shortens a GitHub or GitLab
+def keep_link_text(app: Sphinx) -> None:
+    """Links written as their address keep it: the book theme shortens a GitHub or GitLab
     address to ``owner/repo``, which changes the source's own words on the site alone."""
-    config.html_theme_options = {**(config.html_theme_options or {}), "shorten_urls": False}
+    theme = getattr(app.builder, "theme", None)
+    options = getattr(app.builder, "theme_options", None)
+    if theme is not None and options is not None and "shorten_urls" in theme.get_options():
+        options["shorten_urls"] = False
 
 
 def setup(app: Sphinx) -> None:
     """Connect the web edition's steps (called from classbook's own ``setup``)."""
-    app.connect("config-inited", keep_link_text)
+    # Before the theme's own handler reads the option (pydata-sphinx-theme, priority 500).
+    app.connect("builder-inited", keep_link_text, priority=400)
     for builder in WEB_BUILDERS:
         app.set_translator(builder, translators.WebTranslator)
     app.connect("builder-inited", configure_builder)
