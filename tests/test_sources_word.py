@@ -226,3 +226,19 @@ def test_a_paragraph_of_fence_marks_is_the_writers_text(tmp_path: Path) -> None:
     project = built(source, tmp_path / "book")
     [(_path, _meta, body)] = chapters(project)
     assert "\n\\:::\n" in body
+
+
+def test_a_tables_links_to_places_of_the_document_are_kept_as_text(tmp_path: Path) -> None:
+    # Word's broken cross-reference in a table became a link to a name no output has:
+    # WeasyPrint failed the book ("No anchor #bookcebd…"), naming no file.
+    table = GRID.replace("| coffee               |", "| [Error! See](#nowhere) |")
+    source = word(tmp_path, "refs.docx", table)
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "1 link(s) to places of the document in a table kept as text" in done.stdout
+    [(_path, _meta, body)] = chapters(tmp_path / "book")
+    grid = re.search(r"```\{eval-rst\}\n(.*?)\n```", body, re.S).group(1)
+    assert "Error! See" in grid and "<#" not in grid
+    widths = {len(line) for line in grid.splitlines()}
+    assert len(widths) == 1, grid  # the grid's borders where pandoc drew them
+    assert check_build(tmp_path / "book").returncode == 0

@@ -130,6 +130,10 @@ def _grid_tables(path: Path, reading: Reading, ast: dict[str, Any], folder: str)
         rst = rst.replace(GRID_MARK, " " * len(GRID_MARK))
         # "Button [1]_." has a space before its note's number; "Button\\ [1]_." has none.
         rst = re.sub(r"(?<=\S) (\[(?:\d+|#[\w-]*|\*)\]_)", r"\\ \1", rst).strip("\n")
+        rst, unlinked = _without_place_links(rst)
+        if unlinked:
+            message = f"{unlinked} link(s) to places of the document in a table kept as text"
+            reading.notes.append(Note(reading.table_places[number], message))
         if problem := rst_problem(rst):
             raise SourceError(
                 path,
@@ -146,6 +150,32 @@ def _grid_tables(path: Path, reading: Reading, ast: dict[str, Any], folder: str)
                 block["c"][1] = f"```{{eval-rst}}\n{written[number]}\n```"
 
     fill(ast["blocks"])
+
+
+#: A link to a place of the document as pandoc writes it in reStructuredText (anonymous or
+#: named): `` `words <#bookmark>`__ ``.
+PLACE_LINK = re.compile(r"`([^`<>]*?)\s*<#[^<>`]*>`__?")
+
+
+def _without_place_links(rst: str) -> tuple[str, int]:
+    """A grid table's links to places of the document (Word bookmarks, often its own
+    "Error! Reference source not found.") as their words: a chapter has no such names, and a
+    table's links are not rewritten into the book's labels. The spaces saved go before the
+    cell's right border, so the grid stays as drawn. How many links there were."""
+    count = 0
+    lines = rst.split("\n")
+    for number, drawn in enumerate(lines):
+        line = drawn
+        for match in reversed(list(PLACE_LINK.finditer(drawn))):
+            text = re.sub(r"([\\`*_|])", r"\\\1", match.group(1))
+            border = line.find("|", match.end())
+            if border < 0 or len(text) > len(match.group(0)):
+                continue
+            gap = " " * (len(match.group(0)) - len(text))
+            line = line[: match.start()] + text + line[match.end() : border] + gap + line[border:]
+            count += 1
+        lines[number] = line
+    return "\n".join(lines), count
 
 
 #: A paragraph added to every cell so pandoc writes a grid table (its simple tables cannot
