@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -241,4 +242,26 @@ def test_a_tables_links_to_places_of_the_document_are_kept_as_text(tmp_path: Pat
     assert "Error! See" in grid and "<#" not in grid
     widths = {len(line) for line in grid.splitlines()}
     assert len(widths) == 1, grid  # the grid's borders where pandoc drew them
+    assert check_build(tmp_path / "book").returncode == 0
+
+
+def test_a_line_break_in_a_heading_is_a_space(tmp_path: Path) -> None:
+    # A Markdown heading is one line: the break ended it, and its second line became a
+    # paragraph no output held as the document's heading.
+    ast = {
+        "pandoc-api-version": [1, 23, 1],
+        "meta": {},
+        "blocks": [
+            {"t": "Header", "c": [1, ["", [], []], [{"t": "Str", "c": "Selecting;"},
+                                                  {"t": "LineBreak"}, {"t": "Str", "c": "nodes"}]]},
+            {"t": "Para", "c": [{"t": "Str", "c": "Text."}]},
+        ],
+    }  # fmt: skip
+    source = tmp_path / "break.docx"
+    pypandoc.convert_text(json.dumps(ast), "docx", format="json", outputfile=str(source))
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "a line break in a heading made a space" in done.stdout
+    [(_path, _meta, body)] = chapters(tmp_path / "book")
+    assert "\n# Selecting; nodes\n" in body
     assert check_build(tmp_path / "book").returncode == 0

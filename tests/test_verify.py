@@ -9,6 +9,7 @@ from classbook.publish.verify import (
     _PRINTED_FORMULAS,
     _PRINTED_URL,
     FORMULA,
+    _without_late_numbers,
     as_printed,
     check,
     fold,
@@ -69,6 +70,21 @@ def test_print_breaks_and_page_references_are_not_lost_text() -> None:
     assert fold("须知第8\n条所列") == "须知第8条所列"
     assert check("pdf/x.pdf", pdf_fold("须知第8\n条所列"), ["须知第8条所列"], pdf=True).ok
     assert check("pdf/x.pdf", pdf_fold("1.1\n本谈判文件"), ["1.1 本谈判文件"], pdf=True).ok
+
+    # A cross-reference inside the text's own parenthesis ending in a number (Word's "§0").
+    printed = "using the titlePg element (§0 (see p. 33)). If a first"
+    units = ["using the titlePg element (§0). If a first"]
+    assert check("pdf/x.pdf", pdf_fold(printed), units, pdf=True).ok
+
+
+def test_list_numbers_drawn_after_the_text_below_them_are_left_out() -> None:
+    # Print drew the numbers of two items holding code last, back up the page: read where
+    # they were drawn they split the page's last paragraph ("…{1.1.this.jaxb…").
+    drawn = [("1. ", 700.0, 10.5), ("Parts are", 700.0, 10.5), ("public void set(x) {", 84.0, 10.5)]
+    drawn += [("1. ", 636.5, 10.5), ("2. ", 336.3, 10.5)]
+    assert [f[0] for f in _without_late_numbers(drawn)] == [f[0] for f in drawn[:3]]
+    # A number below the text before it (an item's own line, a table cell) is read.
+    assert _without_late_numbers([("Text", 700.0, 10.5), ("1. ", 600.0, 10.5)])[1][0] == "1. "
 
 
 def pdf_fold(text: str) -> str:

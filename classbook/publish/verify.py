@@ -279,8 +279,27 @@ def _page_text(page: Any) -> tuple[str, str]:
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
     fragments = [f for i, f in enumerate(fragments) if not _is_call(fragments, i)]
+    fragments = _without_late_numbers(fragments)
     split = _footnote_area(fragments)
     return _lines(fragments[:split]), _lines(fragments[split:])
+
+
+def _without_late_numbers(
+    fragments: list[tuple[str, float, float]],
+) -> list[tuple[str, float, float]]:
+    """Without the numbers of list items drawn after the text below them (print draws an
+    item's number last when the item holds blocks such as code): read where they are drawn,
+    they would split the text the page ends with."""
+    kept: list[tuple[str, float, float]] = []
+    lowest = float("inf")
+    for fragment in fragments:
+        text, y, _points = fragment
+        if not (
+            _MARKER.match(text.strip() + " ") and text.strip().endswith(".") and y > lowest + 6
+        ):
+            kept.append(fragment)
+        lowest = min(lowest, y)
+    return kept
 
 
 def _is_call(fragments: list[tuple[str, float, float]], index: int) -> bool:
@@ -340,7 +359,11 @@ def as_printed(text: str) -> str:
     code, where the text has no space, and a PDF's text keeps no trace of which breaks were
     spaces)."""
     text = _PRINTED_URL.sub("", text)
-    text = _SEE_PAGE.sub("", text)
+    # Until none is left: a cross-reference inside parentheses of the text's own ending in
+    # a number prints "(§0 (see p. 33))", which one pass makes "(§0)", the unit's own words.
+    removed = 1
+    while removed:
+        text, removed = _SEE_PAGE.subn("", text)
     return re.sub(r"\s+", "", text)
 
 

@@ -149,6 +149,10 @@ def _block(reading: Reading, block: dict[str, Any]) -> list[dict[str, Any]]:  # 
             return []
         reading.paragraph += 1
         reading.first_words = _text(inlines)[:40]
+        if any(i["t"] == "LineBreak" for i in inlines):
+            # A heading is one line in Markdown: a break would end it and begin a paragraph.
+            reading.note("a line break in a heading made a space", once="heading-break")
+            inlines = [{"t": "Space"} if i["t"] == "LineBreak" else i for i in inlines]
         return [{"t": "Header", "c": [level, [ident, [], []], _inlines(reading, inlines)]}]
     if kind == "Div":
         (_ident, _classes, attrs), inner = content
