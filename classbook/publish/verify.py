@@ -30,6 +30,9 @@ _NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 _PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()\uff08\uff09]*\)")
 #: What print adds after a cross-reference: " (see p. 13)", in the book's language.
 _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
+_SEE_PAGE_INSIDE = re.compile(
+    r"(\([^()]*?[0-9\u0660-\u0669]+)\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)\)"
+)
 #: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
 #: its own (classbook/formulas/font.py: code points from U+F0000); a source unit writes TeX.
 FORMULA = "\ufffc"
@@ -359,11 +362,10 @@ def as_printed(text: str) -> str:
     code, where the text has no space, and a PDF's text keeps no trace of which breaks were
     spaces)."""
     text = _PRINTED_URL.sub("", text)
-    # Until none is left: a cross-reference inside parentheses of the text's own ending in
-    # a number prints "(§0 (see p. 33))", which one pass makes "(§0)", the unit's own words.
-    removed = 1
-    while removed:
-        text, removed = _SEE_PAGE.subn("", text)
+    # A cross-reference at the end of the text's own parenthesis ending in a number:
+    # "(§0 (see p. 33))" is "(§0)", which the next line takes as the unit's is taken.
+    text = _SEE_PAGE_INSIDE.sub(r"\1)", text)
+    text = _SEE_PAGE.sub("", text)
     return re.sub(r"\s+", "", text)
 
 
