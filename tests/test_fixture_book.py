@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import sphinx
+from conftest import ROOT, sphinx
 from helpers import pdf_pages, print_book
 
 from classbook.builders.parts import XREF
@@ -145,3 +147,27 @@ def test_printed_contents_list_sections_with_their_pages(mini_copy: Path, tmp_pa
             n for n, page in enumerate(pages, 1) if n > 1 and title in page and page != contents
         )
         assert printed == heading_page, (title, printed, heading_page)
+
+
+def test_a_numbered_list_that_starts_at_three_prints_three(mini_copy: Path, tmp_path: Path) -> None:
+    # WeasyPrint ignores <ol start>: a Word list resumed after a paragraph printed 1, 1, 1.
+    chapter = mini_copy / "chapters" / "03-last.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(
+        text.replace("```{bibliography}", "3. Third step.\n4. Fourth step.\n\n```{bibliography}"),
+        encoding="utf-8",
+    )
+    args = ["--source-dir", str(mini_copy), "--conf-dir", str(mini_copy)]
+    args += ["--build-dir", str(tmp_path / "out"), "handouts", "pdf"]
+    done = subprocess.run(
+        [sys.executable, "-m", "classbook", "build", "-q", *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    handout = next((tmp_path / "out" / "handouts").glob("*last*-a4.pdf"))
+    for pdf in (handout, tmp_path / "out" / "pdf" / "mini-a4.pdf"):
+        # As laid out (print draws an item's number after its text: pypdf reads it so).
+        shown = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert re.search(r"3\. +Third step\.\n+ *4\. +Fourth step\.", shown), pdf.name

@@ -24,5 +24,7 @@ def setup(app: Sphinx) -> None:
     app.add_post_transform(singlepage.PrintFootnotes)
     app.add_post_transform(printlinks.AddressShown)
     app.add_builder(HandoutBuilder)
+    app.set_translator("handouts", translators.PrintTranslator)
+    app.set_translator("packets", translators.PrintTranslator)
     app.add_html_theme("print", str(THEMES / "print"))
     app.add_html_theme("classbook_epub", str(THEMES / "classbook_epub"))

@@ -11,9 +11,9 @@ from sphinx import addnodes
 from sphinx.locale import __
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
-from sphinx.writers.html5 import HTML5Translator
 
 from classbook.builders import parts
+from classbook.builders.translators import PrintTranslator
 from classbook.ext.blocks import block_class
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def _prefix_ids(
         node["refuri"] = "#" + fix(uri[1:])
 
 
-class SinglePageTranslator(HTML5Translator):
+class SinglePageTranslator(PrintTranslator):
     """HTML for the one-page book: the document anchor sits on its section (see repair),
     and internal links use the parts' scheme (classbook.builders.parts.XREF)."""
 

@@ -1,5 +1,5 @@
-"""HTML translators for the EPUB and the web pages: markup that Ace by DAISY, EPUBCheck
-and axe-core accept."""
+"""HTML translators for the EPUB and the web pages (markup that Ace by DAISY, EPUBCheck
+and axe-core accept) and for print (what WeasyPrint reads otherwise than a browser)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,18 @@ class EpubTranslator(AccessibleHTML5Translator):
 
 class WebTranslator(AccessibleHTML5Translator):
     """The web site's translator (the theme adds its Bootstrap mixin on top)."""
+
+
+class PrintTranslator(HTML5Translator):
+    """Print's HTML, laid out by WeasyPrint (the handouts', the packets'; the book's own,
+    :class:`~classbook.builders.singlepage.SinglePageTranslator`, builds on it)."""
+
+    def visit_enumerated_list(self, node: nodes.enumerated_list) -> None:
+        super().visit_enumerated_list(node)
+        start = int(node.get("start", 1))
+        if start != 1:
+            # WeasyPrint numbers every list from 1 whatever <ol start> says: a Word list
+            # resumed after a paragraph printed 1, 1, 1. Its list-item counter says it.
+            self.body[-1] = self.body[-1].replace(
+                "<ol ", f'<ol style="counter-reset: list-item {start - 1}" ', 1
+            )
