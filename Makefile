@@ -120,7 +120,7 @@ corpus: $(STAMP) ## Real documents (tests/realworld/) through new-book, the buil
 test: $(STAMP) ## Run the test suite (builds what it checks)
 	$(PY) -m pytest
 
-test-fast: $(STAMP) ## The tests that build no whole book (about a minute): the inner loop
+test-fast: $(STAMP) ## The tests that build no whole book (under two minutes): the inner loop
 	$(PY) -m pytest -m "not book and not build and not browser"
 
 docs: $(STAMP) ## The documentation site (docs/) -> _build/docs/ (warnings are errors)
