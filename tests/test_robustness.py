@@ -297,12 +297,15 @@ def test_ctrl_c_during_the_render_keeps_the_last_good_output(tmp_path: Path) -> 
             time.sleep(0.1)
 
 
-def _start_slow_build(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, list[str]]:
-    """A build of the fixture book's PDFs with a slow chapter, in its own process group,
-    read until its first progress line (then at least two PDFs are being laid out)."""
+def _start_slow_build(
+    tmp_path: Path, rows: int = 3000
+) -> tuple[subprocess.Popen[str], Path, list[str]]:
+    """A build of the fixture book's PDFs with a slow chapter (a table of ``rows``), in its
+    own process group, read until its first progress line (then at least two PDFs are
+    being laid out)."""
     project = tmp_path / "project"
     shutil.copytree(ROOTS / "test-mini", project / "mini")
-    _slow_chapter(project / "mini")
+    _slow_chapter(project / "mini", rows)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": EPOCH}
     process = subprocess.Popen(
         [sys.executable, "-m", "classbook", "build", "--source-dir", "mini", "--conf-dir",
@@ -346,7 +349,9 @@ def _processes_below(pid: int) -> list[tuple[int, str]]:
 
 
 def test_killed_render_workers_and_resource_tracker_cost_nothing(tmp_path: Path) -> None:
-    process, project, seen = _start_slow_build(tmp_path)
+    # A third of the table: the jobs the killed workers held are laid out again, and the
+    # build runs to its end (it took two minutes of the suite with the whole table).
+    process, project, seen = _start_slow_build(tmp_path, rows=1000)
     try:
         below = _processes_below(process.pid)
         servers = {pid for pid, command in below if _parent(pid) == process.pid}
