@@ -248,19 +248,16 @@ class CheckContent(SphinxTransform):
                 return
             self._refuse(
                 node,
-                "image %s has no alt text: say what it shows, as in ![A map of the city](%s)",
+                "image %s has no alt text: %s",
                 uri,
-                uri,
+                say_what_it_shows(uri),
             )
 
     def _leave_out(self, node: nodes.image, uri: str) -> None:
         """An image without alt text out of every output: a note for readers in its place,
         and its place kept for the build to name (:func:`undescribed`)."""
-        located: nodes.Node | None = node
-        while located is not None and not located.line:
-            located = located.parent
-        store = self.env.__dict__.setdefault(STORE, {})
-        store.setdefault(self.env.docname, []).append((located.line if located else 0, uri))
+        line = located(node).line or 0
+        getattr(self.env, STORE).setdefault(self.env.docname, []).append((line, uri))
         said = words.gettext("[An image is left out here until its description is written.]")
         note = nodes.inline("", said, classes=["classbook-undescribed"])
         # In running text the note is a phrase of it; alone (or in a figure) a paragraph.
@@ -308,18 +305,28 @@ def undescribed(env: BuildEnvironment) -> list[str]:
         for line, uri in places:
             found.append(
                 f"{path}:{line}: image {uri} was left out of every output: it has no alt text; "
-                f"say what it shows, as in ![A map of the city]({uri})"
+                + say_what_it_shows(uri)
             )
     return found
 
 
+def say_what_it_shows(uri: str) -> str:
+    """What to write for an image without alt text."""
+    return f"say what it shows, as in ![A map of the city]({uri})"
+
+
+def located(node: nodes.Node) -> nodes.Node:
+    """``node``, or its nearest ancestor with a line (nodes made by a directive's nested
+    parse may lack one); ``node`` itself when none has."""
+    found: nodes.Node | None = node
+    while found is not None and not found.line:
+        found = found.parent
+    return found or node
+
+
 def refuse(node: nodes.Node, message: str, *args: object) -> None:
-    """A warning at ``node``'s place (or its nearest ancestor with a line: nodes made by a
-    directive's nested parse may lack one)."""
-    located: nodes.Node | None = node
-    while located is not None and not located.line:
-        located = located.parent
-    logger.warning(message, *args, location=located or node, type="classbook", subtype="content")
+    """A warning at ``node``'s place (or its nearest ancestor with a line)."""
+    logger.warning(message, *args, location=located(node), type="classbook", subtype="content")
 
 
 def check_link(node: nodes.Element, uri: str | None = None) -> bool:
