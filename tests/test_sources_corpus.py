@@ -49,3 +49,28 @@ def test_a_real_document_builds_or_is_refused_naming_place_and_feature(
         # An image without alt text is left out (never published without one), as new-book
         # listed it; everything else builds.
         assert outcome.status == "passed", outcome.detail
+
+
+def test_a_check_in_the_check_server_fails_as_python_m_sphinx_does(tmp_path) -> None:
+    """The corpus's checks are forks of one server that imported Sphinx once: a book that
+    fails the check fails there as it does under ``python -m sphinx``, with the same words."""
+    from checkserver import CheckServer
+    from corpus import CHECK, _run
+
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text("# Herons\n\nWe saw three herons.\n", encoding="utf-8")
+    project = tmp_path / "book"
+    outcome = check_all([lesson], tmp_path / "ok")["lesson.md"]
+    assert outcome.status == "passed", outcome.detail
+    from classbook.sources import scaffold
+
+    scaffold.new_book(lesson, project, {})
+    [chapter] = (project / "book" / "chapters").glob("*.md")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nSee {ref}`nowhere`.\n", "utf-8")
+    alone = _run([sys.executable, "-m", "sphinx", *CHECK], project, 300)
+    with CheckServer() as server:
+        forked = server.run(project, CHECK, 300)
+    assert alone.returncode == forked.returncode != 0
+    warning = [line for line in alone.stderr.splitlines() if "WARNING" in line]
+    assert warning and "nowhere" in warning[0]
+    assert [line for line in forked.stderr.splitlines() if "WARNING" in line] == warning

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import queue
 import re
 import shutil
 import subprocess
@@ -11,6 +13,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from checkserver import CheckServer
 
 from classbook.cli import report, say
 
@@ -67,17 +71,25 @@ def _new_book_here(document: Path, project: Path) -> subprocess.CompletedProcess
     return subprocess.CompletedProcess([], 0, "", "")
 
 
-def check_document(document: Path, work: Path, *, here: bool = False) -> Outcome:
-    """new-book (``here``: in this process), then the check-only build (Sphinx's dummy
-    builder, warnings are errors)."""
+#: The check-only build: Sphinx's dummy builder, warnings are errors.
+CHECK = ["-b", "dummy", "-c", ".", "book", "_build/dummy", "-nW", "--keep-going", "-q"]
+
+
+def check_document(
+    document: Path, work: Path, *, here: bool = False, server: CheckServer | None = None
+) -> Outcome:
+    """new-book (``here``: in this process), then the check-only build (``python -m
+    sphinx``, or a fork of ``server``, which has imported Sphinx already)."""
     started = time.monotonic()
     project = work / document.stem
     made = _new_book_here(document, project) if here else new_book(document, project)
     outcome = Outcome(document.name, "refused", made.stderr.strip())
     if made.returncode == 0:
         outcome.chapters = len(list((project / "book" / "chapters").glob("*.md")))
-        build = [sys.executable, "-m", "sphinx", "-b", "dummy", "-c", ".", "book", "_build/dummy"]
-        check = _run([*build, "-nW", "--keep-going", "-q"], project, 900)
+        if server is None:
+            check = _run([sys.executable, "-m", "sphinx", *CHECK], project, 900)
+        else:
+            check = server.run(project, CHECK, 900)
         warnings = [
             line for line in check.stderr.splitlines() if "WARNING" in line or "ERROR" in line
         ]
@@ -118,12 +130,23 @@ def build_document(document: Path, work: Path) -> Outcome:
 
 def check_all(found: list[Path], work: Path, workers: int = 2) -> dict[str, Outcome]:
     """Every document's check, the builds side by side on ``workers`` cores (new-book runs
-    in this process: its own time is mostly pandoc's)."""
+    in this process: its own time is mostly pandoc's), each a fork of a check server."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = pool.map(lambda document: check_document(document, work, here=True), found)
-        return {outcome.document: outcome for outcome in done}
+    servers: queue.Queue[CheckServer] = queue.Queue()
+
+    def check(document: Path) -> Outcome:
+        server = servers.get()
+        try:
+            return check_document(document, work, here=True, server=server)
+        finally:
+            servers.put(server)
+
+    with contextlib.ExitStack() as stack:
+        for _ in range(workers):
+            servers.put(stack.enter_context(CheckServer()))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return {outcome.document: outcome for outcome in pool.map(check, found)}
 
 
 def documents(folder: Path, names: list[str]) -> list[Path]:

@@ -2,7 +2,9 @@
 
 The math fixture book (``tests/roots/test-math``) is built cold, with and without an added
 chapter of 500 textbook formulas (``classbook.formulas.bench.textbook``: about one in ten a
-display formula), alternating, each run with empty render and formula caches; then no-op
+display formula), and with the same chapter whose formulas are words ("it", "the answer"):
+what the chapter's sentences cost apart from its formulas. Alternating, each run with empty
+render and formula caches; then no-op
 rebuilds of the book with and without the chapter, and a cold build whose formulas are all in
 the formula cache (what an edit elsewhere in a book of formulas costs). Medians, with the
 load average.
@@ -28,22 +30,27 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "tests" / "roots" / "test-math"
 
 
-def formula_chapter(count: int) -> str:
-    """A chapter of ours (no source section) holding ``count`` formulas in sentences."""
+def formula_chapter(count: int, *, prose: bool = False) -> str:
+    """A chapter of ours (no source section) holding ``count`` formulas in sentences, or
+    (``prose``) the same sentences with a word where each formula was."""
     lines = ["(formulas)=", "# Exercises with formulas", ""]
     for number, formula in enumerate(textbook(count), start=1):
         if formula.display:
-            lines += [f"Exercise {number} asks for", "", "$$", formula.tex, "$$", ""]
+            shown = ["the answer"] if prose else ["$$", formula.tex, "$$"]
+            lines += [f"Exercise {number} asks for", "", *shown, ""]
         else:
-            lines += [f"Exercise {number} asks for ${formula.tex}$ in a sentence.", ""]
+            shown_inline = "it" if prose else f"${formula.tex}$"
+            lines += [f"Exercise {number} asks for {shown_inline} in a sentence.", ""]
     return "\n".join(lines)
 
 
-def project(folder: Path, count: int) -> Path:
-    """The fixture book, with the chapter of ``count`` formulas when ``count`` > 0."""
+def project(folder: Path, count: int, *, prose: bool = False) -> Path:
+    """The fixture book, with the chapter of ``count`` formulas (or of its sentences alone)
+    when ``count`` > 0."""
     shutil.copytree(BOOK, folder)
     if count:
-        (folder / "chapters" / "90-formulas.md").write_text(formula_chapter(count), "utf-8")
+        chapter = formula_chapter(count, prose=prose)
+        (folder / "chapters" / "90-formulas.md").write_text(chapter, "utf-8")
         index = folder / "index.md"
         text = index.read_text(encoding="utf-8")
         index.write_text(
@@ -67,11 +74,11 @@ def build(folder: Path) -> float:
     return seconds
 
 
-def cold(base: Path, name: str, count: int) -> float:
+def cold(base: Path, name: str, count: int, *, prose: bool = False) -> float:
     folder = base / name
     shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(base / f"{name}-build", ignore_errors=True)
-    return build(project(folder, count))
+    return build(project(folder, count, prose=prose))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="classbook-mathbench-") as temp:
         base = Path(temp)
-        without, with_ = [], []
-        for _ in range(args.runs):  # alternating: a slow minute hits both alike
+        without, prose, with_ = [], [], []
+        for _ in range(args.runs):  # alternating: a slow minute hits all three alike
             without.append(cold(base, "without", 0))
+            prose.append(cold(base, "prose", args.count, prose=True))
             with_.append(cold(base, "with", args.count))
         # A no-op rebuild with and without the chapter, alternating: what the formulas add.
         noops: dict[str, list[float]] = {"without": [], "with": []}
@@ -101,12 +109,19 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs,
         "load_average": round(load, 2),
         "cold_without_s": round(statistics.median(without), 1),
+        "cold_prose_s": round(statistics.median(prose), 1),
         "cold_with_s": round(statistics.median(with_), 1),
         "added_s": round(statistics.median(with_) - statistics.median(without), 1),
+        # What the formulas cost beyond the chapter's own sentences.
+        "formulas_added_s": round(statistics.median(with_) - statistics.median(prose), 1),
         "noop_without_s": round(statistics.median(noops["without"]), 2),
         "noop_with_s": round(statistics.median(noops["with"]), 2),
         "cold_with_formulas_cached_s": round(laid_out, 1),
-        "all_s": {"without": [round(s, 1) for s in without], "with": [round(s, 1) for s in with_]},
+        "all_s": {
+            "without": [round(s, 1) for s in without],
+            "prose": [round(s, 1) for s in prose],
+            "with": [round(s, 1) for s in with_],
+        },
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
