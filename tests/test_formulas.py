@@ -137,6 +137,16 @@ def test_a_sum_keeps_its_size_beside_a_fraction(tmp_path: Path) -> None:
     assert sigma_height(Formula(r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}", True)) > 1.2 * alone
 
 
+def test_a_hyphen_as_text_after_a_number_draws(tmp_path: Path) -> None:
+    # ziamath's own reading of a string replaced everything from the first <mn> to a later
+    # ">-" with "<mn>−": \text{-} in the second row of an aligned failed (QuantEcon's
+    # complex_and_trig lesson). A number's hyphen and a lone "-" operator still become "−".
+    formula = Formula(r"\begin{aligned} 1 &= 2 \\ &= \cos{(\text{-}\theta)} \end{aligned}", True)
+    assert isinstance(convert_all([formula], tmp_path)[formula], Converted)
+    math = svg_module.parse("<math><mn>-1</mn><mo>-</mo><mtext>-</mtext><mn>1</mn></math>")
+    assert [e.text for e in math] == ["\u22121", " \u2212 ", "-", "1"]
+
+
 def test_a_formula_sits_on_the_baseline(lesson: dict[str, Converted | Failed]) -> None:
     # The depth lowers the SVG so its baseline is the text's: an x reaches below only by
     # the room left around the ink; a fraction's denominator hangs well below.

@@ -209,3 +209,35 @@ def test_figure_and_image_directives_take_their_files_as_markdown_images_do(
     assert "outside the document's folder" in done.stdout + done.stderr
     check = check_build(project)
     assert check.returncode == 0, check.stderr
+
+
+def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) -> None:
+    # As QuantEcon's lessons are written: {math} with :label: and {eq} to it, two roles on a
+    # line, a code cell whose options are a YAML block, a {raw} html logo, and "$x, $"
+    # (a space inside the dollars: text, as in pandoc and in every book, and said so).
+    source = write(
+        tmp_path,
+        "lesson.md",
+        '# Series\n\n```{raw} html\n<div><a href="https://example.org/">'
+        '<img src="https://example.org/logo.svg" alt="Logo"></a></div>\n```\n\n'
+        "The key formula is\n\n```{math}\n:label: infinite\n\n"
+        "1 + c + c^2 + \\cdots = \\frac{1}{1 - c}\n```\n\n"
+        "and\n\n$$\nx = 1\n$$ (one)\n\n"
+        "See {eq}`infinite` and {eq}`one` and {eq}`nowhere`.\n\n"
+        "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: A plot\n---\n"
+        "print(1)\n```\n\n"
+        "For the integers $n = 0, 1, \\ldots, $.\n",
+    )
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    spaced = (
+        source.read_text(encoding="utf-8")
+        .splitlines()
+        .index("For the integers $n = 0, 1, \\ldots, $.")
+    )
+    assert f"lesson.md:{spaced + 1}: a formula between dollars with a space just" in done.stdout
+    assert done.stdout.count("role {eq} kept as its text") == 1  # {eq}`nowhere` only
+    [body] = bodies(tmp_path / "book")
+    assert "See {eq}`infinite` and {eq}`one` and nowhere." in body
+    assert "mystnb" not in body and "{rubric} Raw html" in body
+    assert check_build(tmp_path / "book").returncode == 0

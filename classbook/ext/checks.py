@@ -9,6 +9,7 @@ from sphinx.util import logging
 
 from classbook.ext.directives import is_plain_text
 from classbook.sources import Section, SourceError, normalise, read_source
+from classbook.sources.myst import as_written
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -145,8 +146,8 @@ def _report_difference(
                 number,
                 source_file,
                 at,
-                ours[max(0, at - 20) : at + 20],
-                theirs[max(0, at - 20) : at + 20],
+                as_written(ours[max(0, at - 20) : at + 20]),
+                as_written(theirs[max(0, at - 20) : at + 20]),
                 f" ({hint})" if hint else "",
                 location=(docname, line),
             )

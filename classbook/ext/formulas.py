@@ -11,6 +11,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from classbook.formulas import Failed, Formula, Result, ToolsError, convert_all
+from classbook.sources.myst import DOLLAR_RULES
 
 if TYPE_CHECKING:
     from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
@@ -25,8 +26,6 @@ logger = logging.getLogger(__name__)
 STORE = "classbook_formulas"
 #: MyST's math syntax, on in every book: ``$…$``, ``$$…$$ (label)``, ``\begin{align}``.
 MYST_MATH = ("dollarmath", "amsmath")
-#: MyST's dollar rules a book gets strict unless its conf.py sets them.
-DOLLAR_RULES = ("myst_dmath_allow_space", "myst_dmath_allow_digits")
 #: speech-rule-engine's locales; a book in another language is spoken in English.
 SPEECH_LOCALES = frozenset(
     ["af", "ca", "da", "de", "en", "es", "fr", "hi", "it", "ko", "nb", "nn", "sv"]
@@ -50,9 +49,9 @@ def enable_math(app: Sphinx, config: Config) -> None:
     # Prices are not formulas: "$5 and $10" stays text (no digit right after a closing
     # dollar, no space inside one), unless conf.py says otherwise.
     raw = getattr(config, "_raw_config", {})
-    for name in DOLLAR_RULES:
-        if name not in raw:
-            setattr(config, name, False)
+    for name, value in DOLLAR_RULES.items():
+        if f"myst_{name}" not in raw:
+            setattr(config, f"myst_{name}", value)
     # One renderer of our own: Sphinx's MathJax (a script from another host) is never used.
     config.html_math_renderer = "classbook"
 

@@ -11,7 +11,7 @@ from importlib.metadata import version
 
 import ziafont
 import ziamath
-from ziamath import operators
+from ziamath import escapes, operators
 
 from classbook.formulas import ziamath_fast
 
@@ -61,7 +61,7 @@ def draw(mathml: str, display: bool, *, scale: float = MATH_SCALE) -> Drawing:
     root_logger = logging.getLogger()
     root_logger.addFilter(unknown)  # ziamath warns on the root logger
     try:
-        math = ziamath.Math(prepare(mathml, display), size=UNITS, margin=0)
+        math = ziamath.Math(parse(prepare(mathml, display)), size=UNITS, margin=0)
         root = math.svgxml()
     except Exception as err:  # ziamath raises what it raises: one message per formula
         raise DrawingError(f"{type(err).__name__}: {err}") from err
@@ -172,6 +172,21 @@ def prepare(mathml: str, display: bool) -> str:
     mathml = _MSTYLE_OPEN.sub(r"\g<0><mrow>", mathml).replace("</mstyle>", "</mrow></mstyle>")
     mathml = _EMPTY_MTEXT.sub("<mrow></mrow>", mathml)
     return _TABLE.sub(_align_spacing, mathml)
+
+
+def parse(mathml: str) -> ET.Element:
+    """The MathML parsed as ziamath reads a string, but element by element: ziamath turns a
+    hyphen that starts a number or is an operator into a minus sign with greedy patterns
+    (``<mn.*>\\s*-``) that run from the first ``<mn`` to any later ``>-`` and break the XML
+    (``\\text{-}`` in a row after a number). Its entity escapes are applied as it applies them."""
+    root = ET.fromstring(escapes.regex.sub(lambda m: escapes.ESCAPES[m.group(0)], mathml))
+    for element in root.iter():
+        tag, text = element.tag.rsplit("}", 1)[-1], element.text or ""
+        if tag == "mn" and text.lstrip().startswith("-"):
+            element.text = "\u2212" + text.lstrip()[1:]
+        elif tag == "mo" and text.strip() == "-":
+            element.text = " \u2212 "
+    return root
 
 
 def _align_spacing(match: re.Match[str]) -> str:

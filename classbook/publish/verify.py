@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import html
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +15,7 @@ from xml.etree import ElementTree
 
 from classbook.cli import report, say
 from classbook.sources import SourceError, read
+from classbook.sources.myst import FORMULA_CLOSE, FORMULA_OPEN, as_written
 
 #: Elements whose text no reader sees as the page's text.
 _HIDDEN = {"script", "style", "head", "title", "template", "svg"}
@@ -37,7 +37,6 @@ _SEE_PAGE_INSIDE = re.compile(
 #: its own (classbook/formulas/font.py: code points from U+F0000); a source unit writes TeX.
 FORMULA = "\ufffc"
 _PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
-_TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
 #: A footnote's label as the web and the EPUB show it before the note: "[3]".
 _LABEL = re.compile(r"^\[[^\]]{1,6}\]\s*")
 #: A footnote's marker where print sets the note, at the foot of the page: "3. " (alone, or
@@ -174,18 +173,14 @@ class Finding:
         return self.found == self.total and not self.out_of_order
 
 
-def formulas(markup: str) -> set[str]:
-    """The TeX of each formula of a page (MathML keeps it as an annotation), folded."""
-    return {fold(html.unescape(tex)) for tex in _TEX.findall(markup)}
+#: A formula in a source unit, as the reader marks it (classbook.sources.myst.formula_mark).
+_MARKED = re.compile(f"{FORMULA_OPEN}[^{FORMULA_CLOSE}]*{FORMULA_CLOSE}")
 
 
-def _as_output(unit: str, tex: list[str]) -> str:
-    """A source unit as the outputs hold it: each formula's TeX (longest first) one FORMULA."""
-    folded = fold(unit)
-    for formula in tex:
-        if formula in folded:
-            folded = folded.replace(formula, f" {FORMULA} ")
-    return " ".join(folded.split())
+def _as_output(unit: str) -> str:
+    """A source unit as the outputs hold it: each formula (marked by the reader) one FORMULA.
+    Only the unit's own formulas: the same TeX as a word elsewhere ($a$, "a") stays a word."""
+    return fold(_MARKED.sub(f" {FORMULA} ", unit))
 
 
 def check(
@@ -194,16 +189,14 @@ def check(
     units: list[str],
     *,
     pdf: bool = False,
-    tex: Iterable[str] = (),
     notes: str = "",
 ) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
-    in parentheses is print's, so none is looked for); ``tex``: the book's formulas."""
+    in parentheses is print's, so none is looked for)."""
     finding = Finding(output, len(units))
     position = 0
-    known = sorted(tex, key=len, reverse=True)
     for unit in units:
-        folded = _as_output(unit, known)
+        folded = _as_output(unit)
         folded = as_printed(folded) if pdf else folded
         if folded in notes and folded in text:  # a note's body: where its output puts it
             finding.found += 1
@@ -400,7 +393,6 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
         name = f"pdf/{slug}-{paper}.pdf"
         outputs[name] = functools.partial(pdf_text, build_dir / name)
     pages = site_pages(build_dir / "html")
-    tex = set().union(*map(formulas, pages))
     # The notes' text: an output may place a note's body away from its call (the web and the
     # EPUB at the end of the page, print at the foot of its page), so it is found anywhere.
     notes = [note for page in pages for note in html_notes(page)]
@@ -410,7 +402,6 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
             text(),
             units,
             pdf=name.endswith(".pdf"),
-            tex=tex,
             notes=" ".join(as_printed(n) for n in notes)
             if name.endswith(".pdf")
             else " ".join(notes),
@@ -433,9 +424,9 @@ def verify_command(args: argparse.Namespace) -> int:
         status = "ok" if finding.ok else "FAILED"
         report(f"{finding.output}: {finding.found}/{finding.total} source texts verbatim, {status}")
         for unit in finding.missing:
-            report(f"  missing: {unit[:70]!r}")
+            report(f"  missing: {as_written(unit)[:70]!r}")
         for unit in finding.out_of_order:
-            report(f"  out of order: {unit[:70]!r}")
+            report(f"  out of order: {as_written(unit)[:70]!r}")
     return 0 if all(f.ok for f in findings) else 1
 
 

@@ -64,6 +64,7 @@ class Context:
     labels: set[str] = field(default_factory=set)  # labels some link needs
     heading_names: dict[int, list[str]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # the labels the document defines, (x)=
+    equations: set[str] = field(default_factory=set)  # its equations' labels, for {eq}
     dead: set[str] = field(default_factory=set)  # references that must become their text
     rewritten: int = 0  # links to the document's own headings, made cross-references
 
@@ -328,7 +329,12 @@ def fit_roles(context: Context, text: str, line: int, names: set[str]) -> str:
     def role(match: Found) -> str:
         name = match.group("name")
         label = label_of(match.group("content"))
-        if name not in names or name in TEXT_ROLES or (name == "ref" and label in context.known):
+        if (
+            name not in names
+            or name in TEXT_ROLES
+            or (name == "ref" and label in context.known)
+            or (name == "eq" and label in context.equations)
+        ):
             return match.group(0)
         at = line + text[: match.start()].count("\n")
         context.note(at, f"role {{{name}}} kept as its text: this book has no target for it")

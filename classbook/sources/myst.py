@@ -53,10 +53,23 @@ ATTRIBUTES = re.compile(
 )
 
 
+#: MyST's dollar-math rules as every book has them unless its conf.py says otherwise (set by
+#: classbook/ext/formulas.py): prices are not formulas ("$5 and $10" stays text, no space
+#: just inside a pair of dollars), as pandoc reads dollars too. The reader reads by them.
+DOLLAR_RULES = {"dmath_allow_space": False, "dmath_allow_digits": False}
+
+
 @functools.cache
-def parser() -> MarkdownIt:
-    """MyST's own Markdown parser, with the book's syntax."""
-    return create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+def parser(**rules: bool) -> MarkdownIt:
+    """MyST's own Markdown parser, with the book's syntax and dollar rules (``rules``
+    overrides them)."""
+    chosen = {**DOLLAR_RULES, **rules}
+    config = MdParserConfig(
+        enable_extensions=set(MYST_EXTENSIONS),
+        dmath_allow_space=chosen["dmath_allow_space"],
+        dmath_allow_digits=chosen["dmath_allow_digits"],
+    )
+    return create_md_parser(config, RendererHTML)
 
 
 def role_text(token: Token) -> str:
@@ -68,12 +81,31 @@ def role_text(token: Token) -> str:
     return content
 
 
-def inline_text(token: Token) -> str:
+#: Around a formula's TeX in a text unit (characters of Unicode's private use area, which no
+#: text of a reader holds): what `make verify` compares as one formula, whatever an output
+#: draws for it. The build's source-text check marks the chapter's formulas the same way.
+FORMULA_OPEN, FORMULA_CLOSE = "\ue000", "\ue001"
+
+
+def formula_mark(tex: str) -> str:
+    """A formula's TeX as a text unit holds it."""
+    return f"{FORMULA_OPEN}{tex}{FORMULA_CLOSE}"
+
+
+def as_written(unit: str) -> str:
+    """A text unit as its document writes it (for messages): each formula between dollars."""
+    return unit.replace(FORMULA_OPEN, "$").replace(FORMULA_CLOSE, "$")
+
+
+def inline_text(token: Token, *, formulas: bool = False) -> str:
     """The plain text of an inline token: what a reader sees, markup left out (footnote
-    markers and images too: they are not the paragraph's words)."""
+    markers and images too: they are not the paragraph's words); each formula's TeX,
+    marked when ``formulas`` (text units)."""
     parts = []
     for child in token.children or ():
-        if child.type in {"text", "code_inline", "math_inline", "math_inline_double"}:
+        if child.type in {"math_inline", "math_inline_double"}:
+            parts.append(formula_mark(child.content) if formulas else child.content)
+        elif child.type in {"text", "code_inline"}:
             parts.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append("\n")
@@ -112,7 +144,7 @@ def units(markdown: str, references: dict[str, Any] | None = None) -> tuple[str,
             and parents
             and parents[-1] in {"paragraph_open", "th_open", "td_open"}
         ):
-            if "dt_open" not in parents and (text := inline_text(token)):
+            if "dt_open" not in parents and (text := inline_text(token, formulas=True)):
                 found.append(text)
         elif token.type in {"fence", "colon_fence"} and token.nesting == 0:
             name, content = split_directive(token.info.strip(), token.content)
@@ -251,7 +283,13 @@ class Found:
 def blank_code(text: str, roles: bool = False) -> str:
     """``text`` with its code (fenced blocks, code spans; roles' content unless ``roles``)
     blanked out, character for character."""
-    return outside_code(text, lambda part: part, mask=True, roles=roles)
+    if not roles:
+        return outside_code(text, lambda part: part, mask=True)
+    # A role's backticks are no code span's: hidden while code is found, so that the text
+    # between two roles on a line ("` and {eq}`") is not taken for one.
+    hidden = ROLE.sub(lambda match: match.group(0).replace("`", "\x01"), text)
+    masked = outside_code(hidden, lambda part: part, mask=True, roles=True)
+    return masked.replace("\x01", "`")
 
 
 def substitute(pattern: re.Pattern[str], text: str, change: Any) -> str:
