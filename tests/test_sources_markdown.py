@@ -240,4 +240,5 @@ def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) 
     [body] = bodies(tmp_path / "book")
     assert "See {eq}`infinite` and {eq}`one` and nowhere." in body
     assert "mystnb" not in body and "{rubric} Raw html" in body
+    assert "```python\nprint(1)\n```" in body  # the code cell, its options left out
     assert check_build(tmp_path / "book").returncode == 0

@@ -12,6 +12,7 @@ from classbook.publish.verify import (
     _without_late_numbers,
     as_printed,
     check,
+    equation_numbers,
     fold,
     html_text,
     pdf_text,
@@ -36,6 +37,9 @@ def test_a_page_badge_and_a_footnote_marker_inside_a_paragraph_are_ours() -> Non
 def test_print_addresses_after_links_are_not_lost_text() -> None:
     printed = "Read the guide (https://example.net/a/ b) first, then (see above) go on."
     assert _PRINTED_URL.sub("", printed) == "Read the guide first, then (see above) go on."
+    # An address with parentheses of its own (Wikipedia's) is print's too, whole.
+    wiki = "a fixed point (https://en.wikipedia.org/wiki/Fixed_point_(mathematics)) of g."
+    assert _PRINTED_URL.sub("", wiki) == "a fixed point of g."
     finding = check("pdf/x.pdf", as_printed(printed), ["Read the guide first,"], pdf=True)
     assert finding.ok
     # A source that writes an address in parentheses itself is found in print too.
@@ -133,3 +137,19 @@ def test_a_footnote_call_is_told_by_its_rise_not_by_digits_after_a_word(tmp_path
     assert finding.ok, (finding.missing, text)
     # The digits of the text itself are never taken for calls.
     assert not check("pdf/x.pdf", text, ["4 average writes per second, see paragraphs 1.E. or"]).ok
+
+
+def test_an_equation_reference_is_its_equations_number_in_every_output() -> None:
+    # {eq}`gp_sum` is "(1)" wherever the book shows it (Sphinx's id: equation-gp-sum).
+    [unit] = units("So {eq}`gp_sum` holds.")
+    page = (
+        '<div class="math-wrapper"><span class="eqno">(1)<a class="headerlink" '
+        'href="#equation-gp-sum" title="Link to this equation">#</a></span></div>'
+        '<p>So <a class="reference internal" href="#equation-gp-sum">(1)</a> holds.</p>'
+    )
+    numbers = equation_numbers(page)
+    assert numbers == {"equation-gp-sum": "(1)"}
+    assert check("html", html_text(page)[0], [unit], numbers=numbers).ok
+    assert not check("html", "So holds.", [unit], numbers=numbers).ok
+    printed = "So (1) (see p. 7) holds."
+    assert check("pdf/x.pdf", as_printed(printed), [unit], pdf=True, numbers=numbers).ok

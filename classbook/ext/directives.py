@@ -13,7 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from classbook.ext import datafiles, register, schemas
 from classbook.ext import nodes as cb_nodes
-from classbook.sources.myst import formula_mark
+from classbook.sources.myst import formula_mark, reference_mark
 
 if TYPE_CHECKING:
     from docutils.nodes import Node
@@ -41,6 +41,8 @@ def _text(paragraph: nodes.Element) -> str:
             parts.append(child.astext())
         elif isinstance(child, nodes.math):  # marked as the source reader marks it
             parts.append(formula_mark(child.astext()))
+        elif isinstance(child, pending_xref) and child.get("reftype") == "eq":
+            parts.append(reference_mark(child.astext()))
         elif isinstance(child, nodes.Element) and not isinstance(child, _NOT_WORDS):
             parts.append(_text(child))
     return "".join(parts).strip() if isinstance(paragraph, nodes.paragraph) else "".join(parts)

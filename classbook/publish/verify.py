@@ -13,9 +13,17 @@ from pathlib import Path
 from typing import Any, cast
 from xml.etree import ElementTree
 
+from docutils.nodes import make_id
+
 from classbook.cli import report, say
 from classbook.sources import SourceError, read
-from classbook.sources.myst import FORMULA_CLOSE, FORMULA_OPEN, as_written
+from classbook.sources.myst import (
+    FORMULA_CLOSE,
+    FORMULA_OPEN,
+    REFERENCE_CLOSE,
+    REFERENCE_OPEN,
+    as_written,
+)
 
 #: Elements whose text no reader sees as the page's text.
 _HIDDEN = {"script", "style", "head", "title", "template", "svg"}
@@ -27,7 +35,10 @@ _ADDED_CLASSES = {"classbook-page", "footnote-reference"}
 #: so its text is looked for anywhere, not in the source's order.
 _NOTE_ROLES = {"doc-footnote", "doc-endnote"}
 #: An address print adds after a link's text (paper cannot be clicked): " (https://…)".
-_PRINTED_URL = re.compile(r" ?\((?:https?|mailto|ftp):[^()\uff08\uff09]*\)")
+_PRINTED_URL = re.compile(
+    # An address may hold a pair of parentheses of its own (Wikipedia's "Fixed_point_(x)").
+    r" ?\((?:https?|mailto|ftp):[^()\uff08\uff09]*(?:\([^()]*\)[^()\uff08\uff09]*)*\)"
+)
 #: What print adds after a cross-reference: " (see p. 13)", in the book's language.
 _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 _SEE_PAGE_INSIDE = re.compile(
@@ -175,11 +186,30 @@ class Finding:
 
 #: A formula in a source unit, as the reader marks it (classbook.sources.myst.formula_mark).
 _MARKED = re.compile(f"{FORMULA_OPEN}[^{FORMULA_CLOSE}]*{FORMULA_CLOSE}")
+#: An equation reference in a source unit (classbook.sources.myst.reference_mark).
+_REFERENCE = re.compile(f"{REFERENCE_OPEN}([^{REFERENCE_CLOSE}]*){REFERENCE_CLOSE}")
+#: A numbered equation on a page of the site: its number and its label.
+_EQUATION = re.compile(r'<span class="eqno">(\([^()<]*\))<a class="headerlink" href="#([^"]+)"')
 
 
-def _as_output(unit: str) -> str:
-    """A source unit as the outputs hold it: each formula (marked by the reader) one FORMULA.
-    Only the unit's own formulas: the same TeX as a word elsewhere ($a$, "a") stays a word."""
+def equation_numbers(markup: str) -> dict[str, str]:
+    """The number each equation of a page is shown with ("(3)"), by its element's id."""
+    return {anchor: number for number, anchor in _EQUATION.findall(markup)}
+
+
+def _equation_id(label: str) -> str:
+    """The id Sphinx gives the equation labelled ``label`` ("gp_sum": "equation-gp-sum")."""
+    return make_id(f"equation-{label}")
+
+
+def _as_output(unit: str, numbers: dict[str, str] | None = None) -> str:
+    """A source unit as the outputs hold it: each formula (marked by the reader) one FORMULA,
+    each equation reference its equation's number. Only the unit's own formulas: the same
+    TeX as a word elsewhere ($a$, "a") stays a word."""
+    known = numbers or {}
+    unit = _REFERENCE.sub(
+        lambda match: known.get(_equation_id(match.group(1)), match.group(1)), unit
+    )
     return fold(_MARKED.sub(f" {FORMULA} ", unit))
 
 
@@ -190,13 +220,14 @@ def check(
     *,
     pdf: bool = False,
     notes: str = "",
+    numbers: dict[str, str] | None = None,
 ) -> Finding:
     """Find each unit in ``text``, each after the one before it (in a ``pdf``, an address
     in parentheses is print's, so none is looked for)."""
     finding = Finding(output, len(units))
     position = 0
     for unit in units:
-        folded = _as_output(unit)
+        folded = _as_output(unit, numbers)
         folded = as_printed(folded) if pdf else folded
         if folded in notes and folded in text:  # a note's body: where its output puts it
             finding.found += 1
@@ -396,6 +427,7 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
     # The notes' text: an output may place a note's body away from its call (the web and the
     # EPUB at the end of the page, print at the foot of its page), so it is found anywhere.
     notes = [note for page in pages for note in html_notes(page)]
+    numbers = {label: n for page in pages for label, n in equation_numbers(page).items()}
     return [
         check(
             name,
@@ -405,6 +437,7 @@ def verify(source_dir: Path, conf_dir: Path, build_dir: Path) -> list[Finding]:
             notes=" ".join(as_printed(n) for n in notes)
             if name.endswith(".pdf")
             else " ".join(notes),
+            numbers=numbers,
         )
         for name, text in outputs.items()
     ]

@@ -13,6 +13,12 @@ from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
 
 from classbook.sources.document import Block, Document, Section, SourceError, decode_text
+from classbook.sources.mddirectives import (
+    CODE_CELLS,
+    code_cells,
+    empty_notes_as_rubrics,
+    unknown_directive,
+)
 from classbook.sources.mdinline import (
     Context,
     Piece,
@@ -25,6 +31,7 @@ from classbook.sources.mdinline import (
     plain_code,
     reference_title,
 )
+from classbook.sources.mdmath import equation_labels, spaced_dollars
 from classbook.sources.myst import (
     ATTRIBUTES,
     MARKDOWN_DIRECTIVES,
@@ -102,8 +109,10 @@ def _rewrite(context: Context, tokens: list[Token], start: int) -> Piece:
             context, text, line, block=False, table=token.type == "table_open"
         )
     for name in {split_directive(t.info.strip(), "")[0] for t in _nested(context, text) if t.info}:
-        if name and name not in MARKDOWN_DIRECTIVES | VERBATIM_DIRECTIVES:
-            text = _unknown_directive(context, text, name, line)
+        if name in CODE_CELLS:
+            text = code_cells(context, text, name, line)
+        elif name and name not in MARKDOWN_DIRECTIVES | VERBATIM_DIRECTIVES:
+            text = unknown_directive(context, text, name, line)
     if _MDBOOK_INCLUDE.search(text):
         context.note(
             line,
@@ -112,12 +121,6 @@ def _rewrite(context: Context, tokens: list[Token], start: int) -> Piece:
         )
     text = re.sub(r"(\]\([^)\n]*\))\{[.#][^}\n]*\}", r"\1", text)  # {.internal-link} after links
     return _finish(context, Piece(text, line, targets=targets))
-
-
-#: A titled note (an unknown directive written as one) with nothing but blank lines in it.
-_EMPTY_NOTE = re.compile(
-    r"^([ \t>]*)(`{3,}|:{3,})\{admonition\}([^\n]*)\n(?:[ \t>]*\n)*?\1\2[ \t]*$", re.M
-)
 
 
 def _finish(context: Context, piece: Piece) -> Piece:
@@ -129,65 +132,12 @@ def _finish(context: Context, piece: Piece) -> Piece:
     hrefs = Counter(str(t.attrGet("href")) for t in tokens if t.type == "link_open")
     piece.markdown, left_out = fit_images(context, piece.markdown, piece.line, sources)
     piece.notes += left_out
-    # A note whose content was only what is left out (a logo in {raw} html) has no content.
-    piece.markdown = _EMPTY_NOTE.sub(r"\1\2{rubric}\3\n\1\2", piece.markdown)
+    piece.markdown = empty_notes_as_rubrics(piece.markdown)
     piece.markdown = fit_links(context, piece.markdown, piece.line, hrefs)
     roles = {str(t.meta.get("name")) for t in tokens if t.type == "myst_role"}
     piece.markdown = fit_roles(context, piece.markdown, piece.line, roles)
     piece.footnotes = [str(t.meta["label"]) for t in tokens if t.type == "footnote_ref"]
     return piece
-
-
-def _unknown_directive(context: Context, text: str, name: str, line: int) -> str:
-    """Every ``{name}`` directive (one this book does not know) as a titled note, or as a
-    rubric when it has no content of its own; its options, which are its own, left out."""
-    context.note(
-        line,
-        f"directive {{{name}}} is not one this book knows: written as a note titled "
-        f"{name.title()!r}",
-    )
-    lines = text.split("\n")
-    opening = re.compile(r"^([ \t>]*)(`{3,}|:{3,})\s*\{" + re.escape(name) + r"\}(.*)$")
-    for index, current in enumerate(lines):
-        if not (match := opening.match(current)):
-            continue
-        indent, fence, argument = match.groups()
-        closing = next(
-            (
-                i
-                for i in range(index + 1, len(lines))
-                if lines[i].strip().startswith(fence) and not lines[i].strip().strip(fence[0])
-            ),
-            len(lines),
-        )
-        options = _options_end(lines, index + 1, closing)
-        for blank in range(index + 1, options):
-            lines[blank] = ""
-        # Content that is only markup ({raw} html: a logo, a link) has nothing to show.
-        words = re.sub(r"<[^>]*>", " ", "\n".join(lines[options:closing])).strip()
-        if not words:
-            for blank in range(options, closing):
-                lines[blank] = ""
-        kind = "admonition" if words else "rubric"
-        lines[index] = f"{indent}{fence}{{{kind}}} {name.title()}{argument}".rstrip()
-    return "\n".join(lines)
-
-
-def _options_end(lines: list[str], start: int, closing: int) -> int:
-    """Where a directive's options end: ``:key: value`` lines (a value may go on, indented,
-    on the lines below) or a YAML block between ``---`` lines, as MyST reads them."""
-    if start < closing and lines[start].strip() == "---":
-        end = next((i for i in range(start + 1, closing) if lines[i].strip() == "---"), None)
-        return start if end is None else end + 1
-    at = start
-    while at < closing and re.match(r"^\s*:[\w-]+:", lines[at]):
-        indent = len(lines[at]) - len(lines[at].lstrip())
-        at += 1
-        while (
-            at < closing and lines[at].strip() and len(lines[at]) - len(lines[at].lstrip()) > indent
-        ):
-            at += 1
-    return at
 
 
 def _all(tokens: list[Token]) -> list[Token]:
@@ -323,10 +273,10 @@ def parse_markdown(
     context = Context(path, lines, first_line, env.get("references", {}), anchors, images_from)
     context.heading_names = names
     context.known = {t.content for t in tokens if t.type == "myst_target"} | set(anchors.values())
-    context.equations = _equation_labels(tokens)
+    context.equations = equation_labels(tokens)
     fit_references(context)
     if "$" in text:
-        _spaced_dollars(context, text, tokens)
+        spaced_dollars(context, text, tokens)
     for line in blocks:
         context.note(
             line + first_line, "a /// admonition block (Python-Markdown) written as a MyST note"
@@ -347,39 +297,6 @@ def parse_markdown(
         notes=tuple(context.notes),
         images=tuple(context.images),
     )
-
-
-def _equation_labels(tokens: list[Token]) -> set[str]:
-    """The labels of the document's numbered equations, which ``{eq}`` refers to:
-    ``$$ … $$ (label)`` and a ``{math}`` directive's ``:label:``."""
-    labels = {t.info.strip() for t in tokens if t.type == "math_block_label"}
-    for token in tokens:
-        if token.type in {"fence", "colon_fence"} and token.info.strip().startswith("{math}"):
-            found = re.search(r"^\s*:label:\s*(\S+)\s*$", token.content, re.M)
-            labels.update([found.group(1)] if found else [])
-    return labels
-
-
-def _spaced_dollars(context: Context, text: str, tokens: list[Token]) -> None:
-    """Name each block where a pair of dollars with a space just inside it (``$x, $``) stays
-    text under the book's dollar rules (myst.DOLLAR_RULES) though it reads as a formula."""
-    lenient = parser(dmath_allow_space=True).parse(text, {})
-    ours = [t for t in tokens if t.type == "inline"]
-    theirs = [t for t in lenient if t.type == "inline"]
-    if len(ours) != len(theirs):
-        return  # the rule changes no block, only what is inside one: never expected
-
-    def formulas(token: Token) -> int:
-        return sum(child.type == "math_inline" for child in token.children or ())
-
-    for strict, spaced in zip(ours, theirs, strict=True):
-        if formulas(spaced) > formulas(strict):
-            context.note(
-                (strict.map or (0, 0))[0] + context.first_line,
-                "a formula between dollars with a space just inside them ('$x, $') is kept "
-                "as text, as pandoc reads it (so that prices stay text): to make it a formula, "
-                "remove that space in the document and run new-book again",
-            )
 
 
 def _report(context: Context) -> None:

@@ -92,15 +92,27 @@ def formula_mark(tex: str) -> str:
     return f"{FORMULA_OPEN}{tex}{FORMULA_CLOSE}"
 
 
+#: Around the label of an equation reference (``{eq}``) in a text unit: each output writes
+#: the equation's number there, "(3)", which `make verify` looks up by the label.
+REFERENCE_OPEN, REFERENCE_CLOSE = "\ue002", "\ue003"
+
+
+def reference_mark(label: str) -> str:
+    """An equation reference's label as a text unit holds it."""
+    return f"{REFERENCE_OPEN}{label}{REFERENCE_CLOSE}"
+
+
 def as_written(unit: str) -> str:
-    """A text unit as its document writes it (for messages): each formula between dollars."""
-    return unit.replace(FORMULA_OPEN, "$").replace(FORMULA_CLOSE, "$")
+    """A text unit as its document writes it (for messages): each formula between dollars,
+    each equation reference as its role."""
+    unit = unit.replace(FORMULA_OPEN, "$").replace(FORMULA_CLOSE, "$")
+    return unit.replace(REFERENCE_OPEN, "{eq}`").replace(REFERENCE_CLOSE, "`")
 
 
 def inline_text(token: Token, *, formulas: bool = False) -> str:
     """The plain text of an inline token: what a reader sees, markup left out (footnote
-    markers and images too: they are not the paragraph's words); each formula's TeX,
-    marked when ``formulas`` (text units)."""
+    markers and images too: they are not the paragraph's words); each formula's TeX and
+    each equation reference's label, marked when ``formulas`` (text units)."""
     parts = []
     for child in token.children or ():
         if child.type in {"math_inline", "math_inline_double"}:
@@ -109,6 +121,8 @@ def inline_text(token: Token, *, formulas: bool = False) -> str:
             parts.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append("\n")
+        elif child.type == "myst_role" and formulas and child.meta.get("name") == "eq":
+            parts.append(reference_mark(role_text(child)))
         elif child.type == "myst_role":
             parts.append(role_text(child))
     return "".join(parts).strip()
