@@ -135,6 +135,27 @@ def _build_mini(folder: Path) -> None:
     build_all(src, src, folder / "out")
 
 
+#: The build date the wheel and the installed books are made with (reproducible bytes).
+EPOCH = "1700000000"
+
+
+def _build_wheel(folder: Path) -> None:
+    """The pipeline's wheel, built as make dist builds it (python -m build)."""
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(folder), str(ROOT)],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+    )
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pipeline's wheel, built once for every process of the session."""
+    [built] = made_once(tmp_path_factory, "wheel", _build_wheel).glob("classbook-*.whl")
+    return built
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real book, every output built once for the whole session."""

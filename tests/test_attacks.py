@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, ROOTS
+from conftest import EPOCH, ROOT, ROOTS
 from pypdf import PdfReader
 
 from classbook import __main__ as cli
@@ -35,7 +35,6 @@ from classbook import __main__ as cli
 pytestmark = pytest.mark.build
 
 CORPUS = Path(__file__).parent / "corpus"
-EPOCH = "1700000000"
 CHAPTER = "chapters/02-second.md"
 #: The fixture book's place in the project, and the depth of its chapters below the root.
 BOOK = "mini"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, ROOTS
+from conftest import EPOCH, ROOT, ROOTS
 from helpers import replace_once, run_classbook
 from sphinx.application import Sphinx
 
@@ -34,7 +34,6 @@ from classbook.render.service import RenderService
 #: Every test here builds or lays out books: not in the fast tier (make test-fast).
 pytestmark = pytest.mark.build
 
-EPOCH = "1700000000"
 ASSIGNMENT = "title: Week 1\nchapters: [last]\npaper: both\n"
 #: Every PDF of the fixture book with one assignment (``week-1``, chapter 3 only).
 BOOK_PDFS = {f"pdf/mini-{p}.pdf" for p in ("a4", "letter")}

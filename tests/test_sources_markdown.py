@@ -212,9 +212,10 @@ def test_figure_and_image_directives_take_their_files_as_markdown_images_do(
 
 
 def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) -> None:
-    # As QuantEcon's lessons are written: {math} with :label: and {eq} to it, two roles on a
-    # line, a code cell whose options are a YAML block, a {raw} html logo, and "$x, $"
-    # (a space inside the dollars: text, as in pandoc and in every book, and said so).
+    # As QuantEcon's lessons are written: {math} with :label: (in a note too) and {eq} to
+    # it, an amsmath environment, two roles on a line, a code cell whose options are a YAML
+    # block, a {raw} html logo, and "$x, $" (a space inside the dollars: text, as in pandoc
+    # and in every book, and said so).
     source = write(
         tmp_path,
         "lesson.md",
@@ -223,7 +224,9 @@ def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) 
         "The key formula is\n\n```{math}\n:label: infinite\n\n"
         "1 + c + c^2 + \\cdots = \\frac{1}{1 - c}\n```\n\n"
         "and\n\n$$\nx = 1\n$$ (one)\n\n"
-        "See {eq}`infinite` and {eq}`one` and {eq}`nowhere`.\n\n"
+        ":::{tip}\n```{math}\n:label: inside\n\ny = 2\n```\n:::\n\n"
+        "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n\n"
+        "See {eq}`infinite` and {eq}`one` and {eq}`nowhere`, and {eq}`inside`.\n\n"
         "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    caption: A plot\n---\n"
         "print(1)\n```\n\n"
         "For the integers $n = 0, 1, \\ldots, $.\n",
@@ -238,7 +241,10 @@ def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) 
     assert f"lesson.md:{spaced + 1}: a formula between dollars with a space just" in done.stdout
     assert done.stdout.count("role {eq} kept as its text") == 1  # {eq}`nowhere` only
     [body] = bodies(tmp_path / "book")
-    assert "See {eq}`infinite` and {eq}`one` and nowhere." in body
+    assert "See {eq}`infinite` and {eq}`one` and nowhere, and {eq}`inside`." in body
+    # An amsmath environment is math to the reader as to the book: no paragraph of text.
+    [section] = read(source).sections
+    assert not [p for p in section.paragraphs if "align" in p]
     assert "mystnb" not in body and "{rubric} Raw html" in body
     assert "```python\nprint(1)\n```" in body  # the code cell, its options left out
     assert check_build(tmp_path / "book").returncode == 0

@@ -11,7 +11,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from classbook.formulas import Failed, Formula, Result, ToolsError, convert_all
-from classbook.sources.myst import DOLLAR_RULES
+from classbook.sources.myst import DOLLAR_RULES, MYST_MATH
 
 if TYPE_CHECKING:
     from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 #: The per-document record (classbook.ext.stores): docname -> (TeX, display, line) of each
 #: formula in reading order.
 STORE = "classbook_formulas"
-#: MyST's math syntax, on in every book: ``$…$``, ``$$…$$ (label)``, ``\begin{align}``.
-MYST_MATH = ("dollarmath", "amsmath")
 #: speech-rule-engine's locales; a book in another language is spoken in English.
 SPEECH_LOCALES = frozenset(
     ["af", "ca", "da", "de", "en", "es", "fr", "hi", "it", "ko", "nb", "nn", "sv"]

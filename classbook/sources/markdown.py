@@ -266,6 +266,9 @@ def parse_markdown(
     text = "\n".join(lines)
     env: dict[str, Any] = {}
     tokens = parser().parse(text, env)
+    for token in tokens:  # mdit's amsmath block ends a line short of its \end{…}
+        if token.type == "amsmath" and token.map:
+            token.map = [token.map[0], token.map[0] + token.content.count("\n") + 1]
     meta: dict[str, Any] = {}
     if tokens and tokens[0].type == "front_matter":
         meta = _front_matter(path, tokens[0])
@@ -273,7 +276,7 @@ def parse_markdown(
     context = Context(path, lines, first_line, env.get("references", {}), anchors, images_from)
     context.heading_names = names
     context.known = {t.content for t in tokens if t.type == "myst_target"} | set(anchors.values())
-    context.equations = equation_labels(tokens)
+    context.equations = equation_labels(_nested(context, text))  # those in directives too
     fit_references(context)
     if "$" in text:
         spaced_dollars(context, text, tokens)

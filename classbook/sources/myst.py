@@ -12,8 +12,12 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-#: The MyST syntax chapters are written in (conf.py's myst_enable_extensions for new books).
-MYST_EXTENSIONS = frozenset({"colon_fence", "deflist", "dollarmath"})
+#: MyST's math syntax, on in every book (classbook/ext/formulas.py turns it on whatever
+#: conf.py says): ``$…$``, ``$$…$$ (label)``, ``\begin{align}``.
+MYST_MATH = ("dollarmath", "amsmath")
+#: The MyST syntax chapters are written in (conf.py's myst_enable_extensions for new books,
+#: and the math every book reads): the reader reads a document as the book will.
+MYST_EXTENSIONS = frozenset({"colon_fence", "deflist", *MYST_MATH})
 
 
 #: Directives whose content MyST parses as Markdown: their paragraphs are the source's.
@@ -123,6 +127,8 @@ def inline_text(token: Token, *, formulas: bool = False) -> str:
             parts.append("\n")
         elif child.type == "myst_role" and formulas and child.meta.get("name") == "eq":
             parts.append(reference_mark(role_text(child)))
+        elif child.type == "myst_role" and formulas and child.meta.get("name") == "math":
+            parts.append(formula_mark(child.content))  # {math}`x`: a formula as $x$ is
         elif child.type == "myst_role":
             parts.append(role_text(child))
     return "".join(parts).strip()
