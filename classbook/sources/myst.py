@@ -106,11 +106,12 @@ def reference_mark(label: str) -> str:
     return f"{REFERENCE_OPEN}{label}{REFERENCE_CLOSE}"
 
 
-def as_written(unit: str) -> str:
+def as_written(unit: str, *, roles: bool = True) -> str:
     """A text unit as its document writes it (for messages): each formula between dollars,
-    each equation reference as its role."""
+    each equation reference as its role (or, without ``roles``, as its label alone)."""
     unit = unit.replace(FORMULA_OPEN, "$").replace(FORMULA_CLOSE, "$")
-    return unit.replace(REFERENCE_OPEN, "{eq}`").replace(REFERENCE_CLOSE, "`")
+    opening, closing = ("{eq}`", "`") if roles else ("", "")
+    return unit.replace(REFERENCE_OPEN, opening).replace(REFERENCE_CLOSE, closing)
 
 
 def inline_text(token: Token, *, formulas: bool = False) -> str:

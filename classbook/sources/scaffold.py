@@ -21,7 +21,7 @@ import jinja2
 from classbook._version import __version__
 from classbook.cli import report, say
 from classbook.sources.document import Block, Document, Section, SourceError, slugify
-from classbook.sources.myst import units
+from classbook.sources.myst import as_written, units
 from classbook.sources.reader import read
 from classbook.sources.text import escape
 from classbook.sources.units import LEFT_OUT, compare, document_units, fold
@@ -311,7 +311,10 @@ def written_text(document: Document) -> str:
     for section in document.sections:
         parts.append(section.heading)
         for block in section.blocks:
-            parts += [*block.units, block.markdown]
+            # Units as the document's own count reads them too (formulas between dollars,
+            # a role as its text): units.py reads the document without MyST.
+            read = [as_written(unit, roles=False) for unit in block.units]
+            parts += [*block.units, *read, block.markdown]
             if block.kind == "teacher":
                 parts += units(block.markdown)
     return "\n".join(parts)

@@ -226,11 +226,19 @@ def _odt_text(paragraph: ElementTree.Element) -> str:
 # -- Markdown and plain text ----------------------------------------------------------------
 
 
+#: A MyST role's name just before its backquoted text (``{eq}`label```).
+_ROLE_NAME = re.compile(r"\{[A-Za-z][\w:+-]*\}$")
+
+
 def _markdown(text: str) -> list[Unit]:
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark").enable("table")
     units = []
+    # Front matter is the document's settings, not its text (new-book reads it as such);
+    # its lines are blanked, so the lines after it keep their numbers.
+    if front := re.match(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", text, re.S):
+        text = "\n" * front.group(0).count("\n") + text[front.end() :]
     tokens = parser.parse(text)
     kinds = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}
     parents: list[str] = []
@@ -253,8 +261,10 @@ def _markdown(text: str) -> list[Unit]:
 
 
 def _inline_words(token: object) -> str:
-    parts = []
+    parts: list[str] = []
     for child in getattr(token, "children", None) or ():
+        if child.type == "code_inline" and parts and (role := _ROLE_NAME.search(parts[-1])):
+            parts[-1] = parts[-1][: role.start()]  # {eq}`x`: a role, its text is x
         if child.type in {"text", "code_inline"}:
             parts.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
