@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from classbook.sources.mdinline import Context
-from classbook.sources.myst import lexes
+from classbook.sources.myst import lexes, options_end
 
 #: A titled note (an unknown directive written as one) with nothing but blank lines in it.
 _EMPTY_NOTE = re.compile(
@@ -98,20 +98,3 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
         lines[note.opening] = f"{note.indent}{note.fence}{{{kind}}} {name.title()}{note.argument}"
         lines[note.opening] = lines[note.opening].rstrip()
     return "\n".join(lines)
-
-
-def options_end(lines: list[str], start: int, closing: int) -> int:
-    """Where a directive's options end: ``:key: value`` lines (a value may go on, indented,
-    on the lines below) or a YAML block between ``---`` lines, as MyST reads them."""
-    if start < closing and lines[start].strip() == "---":
-        end = next((i for i in range(start + 1, closing) if lines[i].strip() == "---"), None)
-        return start if end is None else end + 1
-    at = start
-    while at < closing and re.match(r"^\s*:[\w-]+:", lines[at]):
-        indent = len(lines[at]) - len(lines[at].lstrip())
-        at += 1
-        while (
-            at < closing and lines[at].strip() and len(lines[at]) - len(lines[at].lstrip()) > indent
-        ):
-            at += 1
-    return at

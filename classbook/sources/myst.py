@@ -139,12 +139,24 @@ def split_directive(info: str, content: str) -> tuple[str, str]:
     """A fenced directive's name ("" for a fenced div) and its content without options."""
     name = info[1:].split("}", 1)[0].strip() if info.startswith("{") else ""
     lines = content.split("\n")
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-        lines = lines[end + 1 :]
-    while lines and re.match(r"^\s*:[\w-]+:", lines[0]):
-        lines.pop(0)
-    return name, "\n".join(lines)
+    return name, "\n".join(lines[options_end(lines, 0, len(lines)) :])
+
+
+def options_end(lines: list[str], start: int, closing: int) -> int:
+    """Where a directive's options end: ``:key: value`` lines (a value may go on, indented,
+    on the lines below) or a YAML block between ``---`` lines, as MyST reads them."""
+    if start < closing and lines[start].strip() == "---":
+        end = next((i for i in range(start + 1, closing) if lines[i].strip() == "---"), None)
+        return start if end is None else end + 1
+    at = start
+    while at < closing and re.match(r"^\s*:[\w-]+:", lines[at]):
+        indent = len(lines[at]) - len(lines[at].lstrip())
+        at += 1
+        while (
+            at < closing and lines[at].strip() and len(lines[at]) - len(lines[at].lstrip()) > indent
+        ):
+            at += 1
+    return at
 
 
 def units(markdown: str, references: dict[str, Any] | None = None) -> tuple[str, ...]:
