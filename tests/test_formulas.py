@@ -405,3 +405,56 @@ def test_a_glyph_sits_where_its_svg_sits(
     as_glyph = lines([font.snippet(r, i) for i, r in enumerate(results)])
     assert as_glyph == pytest.approx(as_svg, abs=0.05)
     assert as_svg[4] > as_svg[1]  # a fraction makes its line taller, an x does not
+
+
+def _drawn_formula_boxes(pdf_path: Path) -> dict[int, tuple[int, int, int, int]]:
+    """The box of each glyph of the formula font embedded in ``pdf_path``, by glyph id."""
+    from io import BytesIO
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from classbook.render.figures import is_formula_font
+
+    with pikepdf.open(pdf_path) as pdf:
+        faces = [
+            face
+            for page in pdf.pages
+            for face in page.Resources.Font.values()
+            if is_formula_font(str(face.BaseFont))
+        ]
+        assert len({str(face.BaseFont) for face in faces}) == 1
+        program = faces[0].DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+    table = TTFont(BytesIO(program))["glyf"]
+    found = {}
+    for gid, name in enumerate(TTFont(BytesIO(program)).getGlyphOrder()):
+        drawn = table[name]
+        if drawn.numberOfContours:
+            found[gid] = (drawn.xMin, drawn.yMin, drawn.xMax, drawn.yMax)
+    return found
+
+
+def test_each_pdf_draws_the_glyphs_of_its_own_font(
+    lesson: dict[str, Converted | Failed], tmp_path: Path
+) -> None:
+    """One render worker lays out many PDFs, each with a formula font of its own whose
+    glyphs take the same code points: the second PDF draws its formulas, not the first's."""
+    from classbook.render.figures import FIRST_GLYPH
+    from classbook.render.jobs import Job
+    from classbook.render.worker import Renderer
+
+    renderer = Renderer()
+    for name, formulas in {"book": ["quadratic", "root"], "handout": ["letter"]}.items():
+        results = [converted(lesson[f]) for f in formulas]
+        glyphs = [r.glyph for r in results if r.glyph is not None]
+        path = font.write(glyphs, tmp_path / "_static")
+        body = "".join(f"<p>See {font.snippet(r, i)} here.</p>" for i, r in enumerate(results))
+        html = tmp_path / f"{name}.html"
+        html.write_text(
+            f'<html lang="en"><head><title>{name}</title><style>'
+            f"{font.css(f'_static/{path.name}', 1.1)}</style></head><body>{body}</body></html>",
+            encoding="utf-8",
+        )
+        renderer.render(Job(html, tmp_path / f"{name}.pdf", "a4", roots=(tmp_path,)))
+        drawn = _drawn_formula_boxes(tmp_path / f"{name}.pdf")
+        assert drawn == {FIRST_GLYPH + i: g.box for i, g in enumerate(glyphs)}, name

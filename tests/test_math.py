@@ -216,7 +216,7 @@ def test_formulas_are_drawn_as_glyphs_of_a_font_of_their_own(math_book: Build) -
         marks = figures.glyph_marks(document.pages[4])
         fonts = [str(f.BaseFont) for f in document.pages[4].Resources.Font.values()]
     assert len(marks) == 9 and len({mcid for mcid, _ in marks}) == 9
-    assert sum(name.endswith(figures.FORMULA_FONT) for name in fonts) == 1
+    assert sum(figures.is_formula_font(name) for name in fonts) == 1
 
 
 def test_the_glyph_ids_the_tagging_reads_are_the_fonts() -> None:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from html import escape
 from io import BytesIO
 from itertools import pairwise
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fontTools.fontBuilder import FontBuilder
 from fontTools.ttLib import newTable
@@ -37,6 +37,8 @@ FAMILY = "Classbook Formulas"
 UNITS_PER_EM = 1000
 FROM_SVG = 10
 FIRST_CODE_POINT = 0xF0000
+#: A font file's name: this, then a digest of its glyphs.
+FILE_PREFIX = "formulas-"
 LAST_CODE_POINT = 0xFFFFD
 #: TrueType's flags: an on-curve point; the first point of a glyph whose contours overlap.
 ON_CURVE, OVERLAP_SIMPLE = 0x01, 0x40
@@ -242,7 +244,7 @@ def write(glyphs: Sequence[Glyph], folder: Path, family: str = FAMILY) -> Path:
     for g in glyphs:
         digest.update(struct.pack(">I", len(g.data)) + g.data)
         digest.update(struct.pack(">Hhhhhdd", g.advance, *g.box, g.line_height_em, g.raise_em))
-    path = folder / f"formulas-{digest.hexdigest()[:20]}.ttf"
+    path = folder / f"{FILE_PREFIX}{digest.hexdigest()[:20]}.ttf"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -267,9 +269,17 @@ def snippet(result: Converted, index: int) -> str:
 
 
 def css(font_url: str, scale: float, family: str = FAMILY) -> str:
-    """The stylesheet the print HTML needs: the font, and the math em (``scale`` body em)."""
+    """The stylesheet the print HTML needs: the font, and the math em (``scale`` body em).
+
+    The family the stylesheet declares is ``family`` and the digest in the font's file name:
+    one render worker lays out many PDFs with one font configuration, and every formula
+    font maps its formulas to the same code points; under one family name, fontconfig would
+    draw a later PDF's formulas with the glyphs of the first font it was given (another
+    PDF's formulas). WeasyPrint names the PDF's font after it (``…+Classbook-Formulas-<digest>``).
+    """
+    declared = f"{family} {PurePosixPath(font_url).stem.removeprefix(FILE_PREFIX)}"
     return (
-        f'@font-face {{ font-family: "{family}"; src: url("{font_url}"); }}\n'
-        f'span.formula {{ font-family: "{family}"; font-size: {scale}em; font-style: normal;'
+        f'@font-face {{ font-family: "{declared}"; src: url("{font_url}"); }}\n'
+        f'span.formula {{ font-family: "{declared}"; font-size: {scale}em; font-style: normal;'
         " font-weight: normal; white-space: nowrap; }\n"
     )

@@ -56,7 +56,8 @@ def _formula_speech(element: Any) -> str | None:
 
 # -- The glyph form (classbook/builders/printformulas.py) ------------------------------------
 
-#: How WeasyPrint names the formula font of classbook/formulas/font.py (subset prefix first).
+#: How WeasyPrint names a formula font of classbook/formulas/font.py: a subset prefix, this,
+#: and "-" with the digest of the font's file.
 FORMULA_FONT = "+Classbook-Formulas"
 #: font.py's first formula glyph: .notdef and space come first. WeasyPrint keeps glyph ids
 #: when it subsets a font, so a glyph id in the page names the formula.
@@ -75,6 +76,12 @@ def glyph_speech(html: str) -> dict[int, str]:
     }
 
 
+def is_formula_font(base_font: str) -> bool:
+    """Whether a PDF font's ``/BaseFont`` names a formula font."""
+    _, plus, name = base_font.partition(FORMULA_FONT)
+    return bool(plus) and name[:1] in ("", "-")
+
+
 def glyph_marks(page: pikepdf.Page) -> list[tuple[int, int]]:
     """The marked content (MCID) of ``page`` that draws a formula glyph, with its glyph id,
     in the order drawn; none when the page uses no formula font."""
@@ -85,7 +92,7 @@ def glyph_marks(page: pikepdf.Page) -> list[tuple[int, int]]:
     names = {
         str(name)
         for name, face in fonts.items()
-        if str(face.get("/BaseFont", "")).endswith(FORMULA_FONT)
+        if is_formula_font(str(face.get("/BaseFont", "")))
     }
     if not names:
         return []
