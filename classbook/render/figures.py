@@ -90,9 +90,7 @@ def glyph_marks(page: pikepdf.Page) -> list[tuple[int, int]]:
     if not isinstance(fonts, pikepdf.Dictionary):
         return []
     names = {
-        str(name)
-        for name, face in fonts.items()
-        if is_formula_font(str(face.get("/BaseFont", "")))
+        str(name) for name, face in fonts.items() if is_formula_font(str(face.get("/BaseFont", "")))
     }
     if not names:
         return []
