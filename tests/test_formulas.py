@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -434,6 +435,23 @@ def _drawn_formula_boxes(pdf_path: Path) -> dict[int, tuple[int, int, int, int]]
     return found
 
 
+def _print_page(
+    tmp_path: Path, name: str, results: list[Converted], css: Callable[[str], str]
+) -> Path:
+    """A print HTML of ``results`` as glyphs of a font of their own; ``css`` makes the
+    stylesheet from the font's URL."""
+    glyphs = [r.glyph for r in results if r.glyph is not None]
+    path = font.write(glyphs, tmp_path / "_static")
+    body = "".join(f"<p>See {font.snippet(r, i)} here.</p>" for i, r in enumerate(results))
+    html = tmp_path / f"{name}.html"
+    html.write_text(
+        f'<html lang="en"><head><title>{name}</title><style>{css(f"_static/{path.name}")}'
+        f"</style></head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    return html
+
+
 def test_each_pdf_draws_the_glyphs_of_its_own_font(
     lesson: dict[str, Converted | Failed], tmp_path: Path
 ) -> None:
@@ -446,15 +464,28 @@ def test_each_pdf_draws_the_glyphs_of_its_own_font(
     renderer = Renderer()
     for name, formulas in {"book": ["quadratic", "root"], "handout": ["letter"]}.items():
         results = [converted(lesson[f]) for f in formulas]
-        glyphs = [r.glyph for r in results if r.glyph is not None]
-        path = font.write(glyphs, tmp_path / "_static")
-        body = "".join(f"<p>See {font.snippet(r, i)} here.</p>" for i, r in enumerate(results))
-        html = tmp_path / f"{name}.html"
-        html.write_text(
-            f'<html lang="en"><head><title>{name}</title><style>'
-            f"{font.css(f'_static/{path.name}', 1.1)}</style></head><body>{body}</body></html>",
-            encoding="utf-8",
-        )
+        html = _print_page(tmp_path, name, results, lambda url: font.css(url, 1.1))
         renderer.render(Job(html, tmp_path / f"{name}.pdf", "a4", roots=(tmp_path,)))
         drawn = _drawn_formula_boxes(tmp_path / f"{name}.pdf")
-        assert drawn == {FIRST_GLYPH + i: g.box for i, g in enumerate(glyphs)}, name
+        assert drawn == {FIRST_GLYPH + i: r.glyph.box for i, r in enumerate(results) if r.glyph}
+
+
+def test_a_pdf_drawn_with_another_pdfs_formula_font_fails(
+    lesson: dict[str, Converted | Failed], tmp_path: Path
+) -> None:
+    """Two fonts declared under one family (as before 2026-12-08): the worker finds that the
+    second PDF's formulas were drawn with the first font and fails, writing no PDF."""
+    from classbook.render import RenderError
+    from classbook.render.jobs import Job
+    from classbook.render.worker import Renderer
+
+    def shared(url: str) -> str:  # the stylesheet as it was
+        return font.css(url, 1.1).replace(f" {Path(url).stem.removeprefix(font.FILE_PREFIX)}", "")
+
+    renderer = Renderer()
+    first = _print_page(tmp_path, "book", [converted(lesson["quadratic"])], shared)
+    renderer.render(Job(first, tmp_path / "book.pdf", "a4", roots=(tmp_path,)))
+    second = _print_page(tmp_path, "handout", [converted(lesson["letter"])], shared)
+    with pytest.raises(RenderError, match=r"handout\.pdf drew its formulas with glyphs"):
+        renderer.render(Job(second, tmp_path / "handout.pdf", "a4", roots=(tmp_path,)))
+    assert not (tmp_path / "handout.pdf").exists()

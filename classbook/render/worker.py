@@ -169,13 +169,20 @@ class Renderer:
             job.pdf.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename: a reader never sees half a PDF.
             document.write_pdf(partial, pdf_variant=PDF_VARIANT)
+            text = job.html.read_text(encoding="utf-8")
+            if foreign := figures.foreign_formula_fonts(document.fonts.values(), job.html, text):
+                partial.unlink()
+                raise RenderError(
+                    f"{job.html}: {job.pdf.name} drew its formulas with glyphs that are not its "
+                    f"own ({', '.join(foreign)}): a fault of the pipeline, not of the book"
+                )
             # WeasyPrint's tagging breaks PDF/UA-1 rules of its own variant (render/pdfua.py).
             pdfua.repair(
                 partial,
                 pdfua.link_texts(document),
                 pdfua.continuations(document),
                 figures.formula_alts(document),
-                figures.glyph_speech(job.html.read_text(encoding="utf-8")),
+                figures.glyph_speech(text),
             )
             os.replace(partial, job.pdf)
             result.pages = len(document.pages)
