@@ -245,8 +245,34 @@ def test_a_math_lesson_keeps_its_equation_references_and_builds(tmp_path: Path) 
     # An amsmath environment is math to the reader as to the book: no paragraph of text.
     [section] = read(source).sections
     assert not [p for p in section.paragraphs if "align" in p]
-    assert "mystnb" not in body and "{rubric} Raw html" in body
+    # The {raw} html logo: its image reported (on the web), no frame or title left.
+    assert "mystnb" not in body and "Raw" not in body and "https://example.org/logo.svg" in body
     assert "```python\nprint(1)\n```" in body  # the code cell, its options left out
+    assert check_build(tmp_path / "book").returncode == 0
+
+
+def test_jupyter_book_directives_read_as_a_reader_sees_them(tmp_path: Path) -> None:
+    # As Jupyter Book lessons are written (QuantEcon): an index entry, raw LaTeX, a proof
+    # directive with a name, an exercise and sphinx-exercise's solution-start/-end marks.
+    source = write(
+        tmp_path,
+        "lesson.md",
+        "# Series\n\n```{index} single: python\n```\n\n```{raw} latex\n\\newpage\n```\n\n"
+        "```{prf:theorem} Neumann Series Lemma\n:label: neumann\n\nIt converges.\n```\n\n"
+        "```{exercise}\n:label: ex1\n\nSum the series.\n```\n\n"
+        "```{solution-start} ex1\n:class: dropdown\n```\n\nThe sum is two.\n\n"
+        "```{solution-end}\n```\n",
+    )
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    [body] = bodies(tmp_path / "book")
+    assert "{admonition} Theorem (Neumann Series Lemma)\n" in body and "It converges." in body
+    assert "{admonition} Exercise\n" in body and "{rubric} Solution\n" in body
+    assert "The sum is two." in body
+    for gone in ("single: python", "newpage", "ex1", "dropdown", "Solution-End", "solution"):
+        assert gone not in body, gone
+    for name in ("index", "raw", "solution-end"):
+        assert f"directive {{{name}}} left out: it shows nothing on a page" in done.stdout
     assert check_build(tmp_path / "book").returncode == 0
 
 

@@ -76,14 +76,30 @@ def code_cells(context: Context, text: str, name: str, line: int) -> str:
     return "\n".join(line for number, line in enumerate(lines) if number not in options)
 
 
+#: Directives that show nothing where they stand: an index entry (a book here has no index),
+#: the mark that closes a solution (sphinx-exercise's solution-start ... solution-end).
+SHOW_NOTHING = frozenset({"index", "solution-end"})
+#: Directives whose argument is a label for the machine (the exercise a solution answers),
+#: not words for the reader: the title leaves it out.
+LABEL_ARGUMENT = frozenset({"solution", "solution-start"})
+#: Titles that are not the directive's name in words.
+TITLES = {"solution-start": "Solution"}
+
+
+def directive_title(name: str, argument: str = "") -> str:
+    """What a reader sees as the title of an unknown ``{name}`` directive: its name in words,
+    without an extension's prefix ("prf:theorem" is "Theorem"), and its argument (a
+    theorem's name) in parentheses."""
+    words = TITLES.get(name) or name.rpartition(":")[2].replace("-", " ").replace("_", " ")
+    title = words.strip()[:1].upper() + words.strip()[1:]
+    argument = "" if name in LABEL_ARGUMENT else argument.strip()
+    return f"{title} ({argument})" if argument else title
+
+
 def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
     """Every ``{name}`` directive (one this book does not know) as a titled note, or as a
-    rubric when it has no content of its own; its options, which are its own, left out."""
-    context.note(
-        line,
-        f"directive {{{name}}} is not one this book knows: written as a note titled "
-        f"{name.title()!r}",
-    )
+    rubric when it has no content of its own, or left out when it shows nothing (an index
+    entry, markup alone); its options, which are its own, left out."""
     lines = text.split("\n")
     for note in fenced(lines, name):
         for blank in range(note.opening + 1, note.options_end):
@@ -94,7 +110,25 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
         if not words:
             for blank in range(note.options_end, note.closing):
                 lines[blank] = ""
+        raw_html = name == "raw" and note.argument.strip().lower() == "html"
+        if name in SHOW_NOTHING or (name == "raw" and not (raw_html and words)):
+            # Sphinx writes raw LaTeX or Jupyter markup into no output these books have.
+            context.note(line, f"directive {{{name}}} left out: it shows nothing on a page")
+            for blank in range(note.opening, min(note.closing + 1, len(lines))):
+                lines[blank] = ""
+            continue
+        if raw_html:  # its HTML was converted (sources/html.py): what it says, without a frame
+            context.note(line, "directive {raw} html: its text kept, without a frame")
+            lines[note.opening] = ""
+            if note.closing < len(lines):
+                lines[note.closing] = ""
+            continue
+        title = directive_title(name, note.argument)
+        context.note(
+            line,
+            f"directive {{{name}}} is not one this book knows: written as a "
+            f"{'note' if words else 'heading'} titled {title!r}",
+        )
         kind = "admonition" if words else "rubric"
-        lines[note.opening] = f"{note.indent}{note.fence}{{{kind}}} {name.title()}{note.argument}"
-        lines[note.opening] = lines[note.opening].rstrip()
+        lines[note.opening] = f"{note.indent}{note.fence}{{{kind}}} {title}".rstrip()
     return "\n".join(lines)
