@@ -197,6 +197,31 @@ def test_document_units_are_counted_from_the_files_own_xml(tmp_path: Path) -> No
     }
 
 
+def test_formulas_count_as_one_and_links_to_other_files_are_kept_as_text(
+    tmp_path: Path,
+) -> None:
+    # Word's formulas (OMML) count as one each in new-book's count of the document's units,
+    # as in the book; a link to another file (a Wikipedia copy's "basis_(linear_algebra)")
+    # keeps its text and is reported, as for Markdown, instead of failing the build.
+    source = word(
+        tmp_path,
+        "tensors.docx",
+        "# One\n\nThe [basis](basis_(linear_algebra)) vectors $\\mathbf{e}_j$ and [more]"
+        "(https://example.org/) change as\n\n$$\\hat{v}^i = R^i_j v^j$$\n\nsays the law.\n",
+    )
+    units = document_units(source)
+    assert [u.text.count("\ufffc") for u in units if u.kind == "paragraph"] == [1, 1, 0]
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "0 missing or altered" in done.stdout
+    assert "link to 'basis_(linear_algebra)', a file beside the document, kept as text" in (
+        done.stdout
+    )
+    [(_path, _meta, body)] = chapters(tmp_path / "book")
+    assert "The basis vectors $" in body and "[more](https://example.org/)" in body
+    assert check_build(tmp_path / "book").returncode == 0
+
+
 @pytest.mark.build
 def test_a_real_word_files_equations_reach_every_output(tmp_path: Path) -> None:
     """Word's equations (OMML, from docx2python's tests) through new-book and the whole

@@ -14,6 +14,7 @@ from classbook.publish.verify import (
     check,
     equation_numbers,
     fold,
+    html_notes,
     html_text,
     pdf_text,
 )
@@ -62,6 +63,22 @@ def test_a_formula_is_compared_as_one_whatever_each_output_draws() -> None:
     ).ok
     # A formula dropped from an output is still lost text.
     assert not check("html", "The speed is for a body.", [unit]).ok
+
+
+def test_a_footnote_with_a_formula_may_stand_anywhere() -> None:
+    """A note's body is found wherever its output sets it (print: at the foot of the page),
+    also when it holds a formula: the note's text reads the formula as one, as the page's."""
+    page = (
+        '<p>First.</p><aside class="footnote" role="doc-footnote"><span class="label">[1]</span>'
+        "<p>Sum <math><mi>x</mi><annotation>x</annotation></math> over all.</p></aside>"
+        "<p>Last.</p>"
+    )
+    [note] = html_notes(page)
+    [first, in_note, last] = [*units("First."), *units("Sum $x$ over all."), *units("Last.")]
+    assert note == fold(f"Sum {FORMULA} over all.")
+    printed = as_printed(f"First. Last. Sum {FORMULA} over all.")  # the note at the foot
+    assert check("pdf/x.pdf", printed, [first, in_note, last], pdf=True, notes=as_printed(note)).ok
+    assert not check("pdf/x.pdf", printed, [first, in_note, last], pdf=True).ok
 
 
 def test_a_one_letter_formula_is_not_taken_from_the_words_around_it() -> None:

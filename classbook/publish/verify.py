@@ -18,11 +18,11 @@ from docutils.nodes import make_id
 from classbook.cli import report, say
 from classbook.sources import SourceError, read
 from classbook.sources.myst import (
-    FORMULA_CLOSE,
-    FORMULA_OPEN,
+    FORMULA,
     REFERENCE_CLOSE,
     REFERENCE_OPEN,
     as_written,
+    formulas_as_one,
 )
 
 #: Elements whose text no reader sees as the page's text.
@@ -44,9 +44,8 @@ _SEE_PAGE = re.compile(r"\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)")
 _SEE_PAGE_INSIDE = re.compile(
     r"(\([^()]*?[0-9\u0660-\u0669]+)\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)\)"
 )
-#: A formula, wherever it is: the web and the EPUB write MathML, print a glyph of a font of
-#: its own (classbook/formulas/font.py: code points from U+F0000); a source unit writes TeX.
-FORMULA = "\ufffc"
+#: A formula, wherever it is (FORMULA): the web and the EPUB write MathML, print a glyph of
+#: a font of its own (classbook/formulas/font.py: code points from U+F0000).
 _PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
 #: A footnote's label as the web and the EPUB show it before the note: "[3]".
 _LABEL = re.compile(r"^\[[^\]]{1,6}\]\s*")
@@ -106,8 +105,10 @@ class _Text(HTMLParser):
         if dict(attrs).get("role") in _ADDED_ROLES or _ADDED_CLASSES.intersection(classes):
             self._added = (tag, 1)
             return
-        if tag == "math":  # one formula, compared as one (see FORMULA)
+        if tag == "math":  # one formula, compared as one (see FORMULA), in a note too
             self.parts.append(f" {FORMULA} ")
+            if self._note is not None:
+                self.notes[-1].append(f" {FORMULA} ")
             self._added = (tag, 1)
             return
         if self._note is not None:
@@ -184,8 +185,6 @@ class Finding:
         return self.found == self.total and not self.out_of_order
 
 
-#: A formula in a source unit, as the reader marks it (classbook.sources.myst.formula_mark).
-_MARKED = re.compile(f"{FORMULA_OPEN}[^{FORMULA_CLOSE}]*{FORMULA_CLOSE}")
 #: An equation reference in a source unit (classbook.sources.myst.reference_mark).
 _REFERENCE = re.compile(f"{REFERENCE_OPEN}([^{REFERENCE_CLOSE}]*){REFERENCE_CLOSE}")
 #: A numbered equation on a page of the site: its number and its label.
@@ -210,7 +209,7 @@ def _as_output(unit: str, numbers: dict[str, str] | None = None) -> str:
     unit = _REFERENCE.sub(
         lambda match: known.get(_equation_id(match.group(1)), match.group(1)), unit
     )
-    return fold(_MARKED.sub(f" {FORMULA} ", unit))
+    return fold(formulas_as_one(unit))
 
 
 def check(

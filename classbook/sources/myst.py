@@ -89,6 +89,15 @@ def role_text(token: Token) -> str:
 #: text of a reader holds): what `make verify` compares as one formula, whatever an output
 #: draws for it. The build's source-text check marks the chapter's formulas the same way.
 FORMULA_OPEN, FORMULA_CLOSE = "\ue000", "\ue001"
+#: One formula, whatever writes it (TeX, MathML, a glyph, Word's OMML): what a check that
+#: compares text without drawing formulas (`make verify`, new-book's count) finds instead.
+FORMULA = "\ufffc"
+_MARKED = re.compile(f"{FORMULA_OPEN}[^{FORMULA_CLOSE}]*{FORMULA_CLOSE}")
+
+
+def formulas_as_one(unit: str) -> str:
+    """A text unit with each of its marked formulas as one FORMULA."""
+    return _MARKED.sub(f" {FORMULA} ", unit)
 
 
 def formula_mark(tex: str) -> str:
@@ -193,6 +202,15 @@ def units(markdown: str, references: dict[str, Any] | None = None) -> tuple[str,
                     inner = inner[:-1]  # "-- Author": the quotation's attribution
                 found.extend(inner)
     return tuple(found)
+
+
+#: The tokens of a formula set apart from the text ($$ … $$, with a label, amsmath).
+DISPLAY_MATH = frozenset({"math_block", "math_block_label", "amsmath"})
+
+
+def display_formulas(markdown: str) -> int:
+    """How many formulas ``markdown`` sets apart from its text (at its top level)."""
+    return sum(token.type in DISPLAY_MATH for token in parser().parse(markdown))
 
 
 def rst_problem(text: str) -> str:

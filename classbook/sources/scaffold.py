@@ -21,7 +21,13 @@ import jinja2
 from classbook._version import __version__
 from classbook.cli import report, say
 from classbook.sources.document import Block, Document, Section, SourceError, slugify
-from classbook.sources.myst import as_written, units
+from classbook.sources.myst import (
+    FORMULA,
+    as_written,
+    display_formulas,
+    formulas_as_one,
+    units,
+)
 from classbook.sources.reader import read
 from classbook.sources.text import escape
 from classbook.sources.units import LEFT_OUT, compare, document_units, fold
@@ -314,6 +320,9 @@ def written_text(document: Document) -> str:
             # Units as the document's own count reads them too (formulas between dollars,
             # a role as its text): units.py reads the document without MyST.
             read = [as_written(unit, roles=False) for unit in block.units]
+            # As Word's count reads formulas (OMML): each one FORMULA, a display one alone.
+            read += [formulas_as_one(unit) for unit in block.units]
+            read += [FORMULA] * display_formulas(block.markdown)
             parts += [*block.units, *read, block.markdown]
             if block.kind == "teacher":
                 parts += units(block.markdown)

@@ -10,9 +10,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from classbook.sources.document import decode_text
+from classbook.sources.myst import FORMULA
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+OMML = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -122,6 +124,9 @@ def _docx_text(paragraph: ElementTree.Element) -> str:
                 continue
             if tag in {f"{W}delText", f"{W}instrText"}:
                 continue  # deleted text, a field's code
+            if tag == f"{OMML}oMath":  # a formula: the book's is TeX, compared as one
+                parts.append(f" {FORMULA} ")
+                continue
             if tag == f"{W}t":
                 parts.append(child.text or "")
             elif tag in {f"{W}tab", f"{W}br", f"{W}cr"}:

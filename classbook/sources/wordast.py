@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from classbook import urls
 from classbook.sources.document import Note
 from classbook.sources.mdinline import image_problem
 
@@ -379,6 +380,8 @@ def _inline(reading: Reading, item: dict[str, Any]) -> list[dict[str, Any]]:  # 
         flat: list[dict[str, Any]] = []
         for part in inner:  # a link inside a link (Word's contents) is its text
             flat += part["c"][1] if part["t"] == "Link" else [part]
+        if not _linkable(reading, str(target[0])):
+            return flat
         return [{"t": "Link", "c": [["", [], []], flat, target]}] if _text(flat).strip() else flat
     if kind == "Image":
         return _image(reading, content)
@@ -391,6 +394,24 @@ def _inline(reading: Reading, item: dict[str, Any]) -> list[dict[str, Any]]:  # 
     if kind == "RawInline":
         return []
     return [item]
+
+
+def _linkable(reading: Reading, url: str) -> bool:
+    """Whether a book can keep a link to ``url`` (a bookmark of the document, or an address
+    of a scheme books link to); otherwise its text is kept, and said so, as for Markdown."""
+    if url.startswith("#") or (urls.remote(url) and urls.allowed(url)):
+        return True
+    if not urls.allowed(url):
+        reading.note(
+            f"link to {url[:60]!r} ({urls.scheme(url)}:) kept as text: a book links only "
+            f"to {urls.ALLOWED}"
+        )
+    else:
+        reading.note(
+            f"link to {url[:60]!r}, a file beside the document, kept as text: give its web "
+            "address (https://…) if it has one"
+        )
+    return False
 
 
 def _span(reading: Reading, content: list[Any]) -> list[dict[str, Any]]:
