@@ -9,6 +9,7 @@ them the same).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -51,6 +52,15 @@ def _positive(value: Any, config: Config) -> str | None:
 
 def _not_negative(value: Any, config: Config) -> str | None:
     return None if value >= 0 else "give 0 (from the book's length) or a number of digits"
+
+
+def _macros(value: Any, config: Config) -> str | None:
+    for name, expansion in value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"\\?[A-Za-z]+", name):
+            return f"{name!r} is not a command's name: give letters, as 'R' for \\R"
+        if not isinstance(expansion, str) or not expansion.strip():
+            return f"give {name!r} its TeX, a string (#1, #2 for its arguments)"
+    return None
 
 
 def _papers(value: Any, config: Config) -> str | None:
@@ -188,6 +198,15 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "Digits of the book PDF's page numbers (0: from the book's length).",
         check=_not_negative,
+    ),
+    Setting(
+        "classbook_math_macros",
+        {},
+        dict,
+        "The book's own TeX commands, for every formula: name → TeX, with #1, #2 for its "
+        "arguments (`{'R': r'\\mathbb{R}', 'liff': r'\\quad\\iff\\quad'}`), as MathJax's "
+        "`macros` or LaTeX's `\\newcommand`.",
+        check=_macros,
     ),
     Setting(
         "classbook_formula_cache",

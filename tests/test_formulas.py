@@ -190,6 +190,34 @@ def test_a_changed_formula_converts_only_itself(tmp_path: Path) -> None:
     assert (stats.mathml, stats.speech, stats.svg, stats.node_runs) == (1, 1, 1, 1)
 
 
+def test_the_books_own_commands_reach_every_formula(tmp_path: Path) -> None:
+    """classbook_math_macros, as a Jupyter Book's MathJax macros (matematikk_1t's \\liff)
+    or LaTeX's \\newcommand: every formula is converted with them; a change converts again."""
+    from types import SimpleNamespace
+
+    from classbook.config import SETTINGS, problems
+
+    formulas = [Formula(r"x = 1 \liff y", False), Formula(r"\annotate{=}{def}", True)]
+    macros = {"liff": r"\quad\iff\quad", "\\annotate": r"\overset{\text{#2}}{#1}"}
+    results = convert_all(formulas, tmp_path, macros=macros)
+    assert all(isinstance(r, Converted) for r in results.values())
+    assert "double arrow" in converted(results[formulas[0]]).speech  # \iff, spoken
+    plain = convert_all(formulas, tmp_path)  # another book, without them: said, not drawn
+    assert [r.message for r in plain.values() if isinstance(r, Failed)] == [
+        "unknown command \\liff at position 7",
+        "unknown command \\annotate at position 1",
+    ]
+    stats = Stats()
+    convert_all(formulas, tmp_path, macros={**macros, "liff": r"\iff"}, stats=stats)
+    assert stats.mathml == 2  # the key holds the commands: both converted again
+    # conf.py's check: a name that is not a command's, a value that is not TeX.
+    for wrong in ({"2x": "y"}, {"R": ""}):
+        values = {setting.name: setting.default for setting in SETTINGS}
+        config = SimpleNamespace(**{**values, "classbook_math_macros": wrong})
+        found = problems(config)  # type: ignore[arg-type]  # the names Sphinx's Config has
+        assert any(p.startswith("conf.py: classbook_math_macros") for p in found), found
+
+
 def test_display_and_inline_are_different_formulas(tmp_path: Path) -> None:
     results = convert_all([Formula(r"\sum_i i", False), Formula(r"\sum_i i", True)], tmp_path)
     inline, display = (converted(r) for r in results.values())

@@ -260,6 +260,9 @@ def test_a_bad_formula_fails_the_build_with_file_and_line(tmp_path: Path) -> Non
         "unknown command \\foo at position 10"
     )
     assert expected in done.stderr, done.stderr
+    assert "(a command of the book's own? define it in conf.py's classbook_math_macros)" in (
+        done.stderr
+    )
     assert "Traceback" not in done.stderr
 
 

@@ -132,7 +132,10 @@ def _convert(app: Sphinx, env: BuildEnvironment) -> list[str]:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 results = convert_all(
-                    formulas, folder, locale=language if language in SPEECH_LOCALES else "en"
+                    formulas,
+                    folder,
+                    locale=language if language in SPEECH_LOCALES else "en",
+                    macros=app.config.classbook_math_macros,
                 )
             except ToolsError as error:
                 raise FormulaToolsError(str(error)) from None
@@ -143,10 +146,17 @@ def _convert(app: Sphinx, env: BuildEnvironment) -> list[str]:
             if isinstance(result, Failed):
                 quoted = tex if len(tex) <= QUOTE else tex[: QUOTE - 1] + "…"
                 delimiter = "$$" if display else "$"
+                # A command of the author's own: where a book defines it, once for all.
+                hint = (
+                    " (a command of the book's own? define it in conf.py's classbook_math_macros)"
+                    if result.message.startswith("unknown command")
+                    else ""
+                )
                 logger.warning(
-                    "formula %s cannot be converted: %s",
+                    "formula %s cannot be converted: %s%s",
                     f"{delimiter}{' '.join(quoted.split())}{delimiter}",
                     result.message,
+                    hint,
                     location=(docname, line),
                     type="classbook",
                     subtype="formula",

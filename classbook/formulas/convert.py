@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,14 +43,18 @@ def convert_all(
     locale: str = "en",
     scale: float = svg.MATH_SCALE,
     stats: Stats | None = None,
+    macros: Mapping[str, str] | None = None,
 ) -> dict[Formula, Result]:
     """Each distinct formula of ``formulas`` converted (or failed), from ``cache_dir`` when
     it holds the entry, else in this batch: TeX -> MathML with temml and MathML -> speech with
     speech-rule-engine (``locale``) in one node process, SVG with ziamath in this process
-    meanwhile. ``scale``: the math font's em per em of the text (STIX Two on Noto Serif)."""
+    meanwhile. ``scale``: the math font's em per em of the text (STIX Two on Noto Serif).
+    ``macros``: the book's own commands, name (``R`` or ``\\R``) -> TeX with #1, #2 for
+    its arguments (``classbook_math_macros``); every formula is converted with them."""
     started = time.perf_counter()
     stats = stats if stats is not None else Stats()
-    batch = _Batch(FormulaCache(cache_dir), locale, scale, stats)
+    commands = {"\\" + name.lstrip("\\"): tex for name, tex in sorted((macros or {}).items())}
+    batch = _Batch(FormulaCache(cache_dir), locale, scale, stats, commands)
     unique = list(dict.fromkeys(formulas))
     stats.formulas = len(unique)
     results = batch.run(unique)
@@ -62,13 +67,15 @@ def _code(*files: Path) -> str:
     return "|".join(hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files)
 
 
-def _versions(locale: str, scale: float) -> dict[str, str]:
+def _versions(locale: str, scale: float, macros: Mapping[str, str]) -> dict[str, str]:
     """What each step's output depends on besides the formula: the tools' versions, our code
-    for the step, and the step before it (speech and SVG are made from the MathML)."""
+    for the step, the book's commands, and the step before it (speech and SVG are made from
+    the MathML)."""
     pins = pinned_versions()
     here = Path(__file__).parent
+    commands = json.dumps(macros, sort_keys=True) if macros else ""
     mathml = "|".join(
-        [f"temml-{pins['temml']}", _code(SCRIPT, here / "tex.py", here / "mathml.py")]
+        [f"temml-{pins['temml']}", _code(SCRIPT, here / "tex.py", here / "mathml.py"), commands]
     )
     speech = "|".join(
         [f"speech-rule-engine-{pins['speech-rule-engine']}", locale, DOMAIN, STYLE, mathml]
@@ -83,9 +90,17 @@ class _Batch:
     """One call of convert_all: cache lookups, one node run for the misses, SVGs drawn while
     node speaks, every new entry stored."""
 
-    def __init__(self, cache: FormulaCache, locale: str, scale: float, stats: Stats) -> None:
+    def __init__(
+        self,
+        cache: FormulaCache,
+        locale: str,
+        scale: float,
+        stats: Stats,
+        macros: Mapping[str, str],
+    ) -> None:
         self.cache, self.locale, self.scale, self.stats = cache, locale, scale, stats
-        self.versions = _versions(locale, scale)
+        self.macros = macros
+        self.versions = _versions(locale, scale, macros)
         self.keys: dict[tuple[Formula, str], str] = {}
         self.entries: dict[tuple[Formula, str], dict] = {}
 
@@ -170,6 +185,7 @@ class _Batch:
             {"locale": self.locale, "domain": DOMAIN, "style": STYLE},
             on_mathml,
             timeout=60 + 0.2 * (len(items) + len(speak)),
+            macros=self.macros,
         )
         self.stats.node_runs += 1
         for key, answer in speech.items():

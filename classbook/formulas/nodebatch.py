@@ -49,6 +49,7 @@ def run(
     *,
     timeout: float,
     compile_xpath: bool = True,
+    macros: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Outcome], dict[str, Outcome]]:
     """Convert ``items`` and speak their MathML and the MathML in ``speak`` (key -> MathML).
 
@@ -56,6 +57,7 @@ def run(
     print SVGs are drawn there: the two use the machine's two cores). Returns the MathML
     answers and the speech answers, by key. ``compile_xpath=False``: speech-rule-engine's
     XPath as shipped (mathtool.mjs compiles each expression once; the tests compare both).
+    ``macros``: the book's own commands for temml (``\\name`` -> TeX with #1, #2).
     """
     request = {
         "items": [
@@ -64,6 +66,7 @@ def run(
         "speak": [{"id": key, "mathml": mathml} for key, mathml in speak.items()],
         "speech": dict(speech_options),
         "xpathCache": compile_xpath,
+        "macros": dict(macros or {}),
     }
     with (
         tempfile.TemporaryFile() as errors,

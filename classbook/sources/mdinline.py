@@ -134,21 +134,26 @@ def link_target(context: Context, destination: str, line: int) -> str | None:
             "its text is kept without the link",
         )
         return None
-    if not urls.allowed(destination):
-        context.note(
-            line,
-            f"link to {destination[:60]!r} ({urls.scheme(destination)}:) kept as text: a book "
-            f"links only to {urls.ALLOWED}",
-        )
-        return None
-    if not urls.remote(destination):
-        context.note(
-            line,
-            f"link to {destination[:60]!r}, a file beside the document, kept as text: give its web "
-            "address (https://…) if it has one",
-        )
+    if (problem := link_problem(destination)) is not None:
+        context.note(line, problem)
         return None
     return destination
+
+
+def link_problem(destination: str) -> str | None:
+    """Why a chapter keeps only the text of a link to ``destination`` (not a ``#fragment``),
+    as new-book reports it; None when the book can link there. Word's links too."""
+    if not urls.allowed(destination):
+        return (
+            f"link to {destination[:60]!r} ({urls.scheme(destination)}:) kept as text: a book "
+            f"links only to {urls.ALLOWED}"
+        )
+    if not urls.remote(destination):
+        return (
+            f"link to {destination[:60]!r}, a file beside the document, kept as text: give its "
+            "web address (https://…) if it has one"
+        )
+    return None
 
 
 def fit_references(context: Context) -> None:

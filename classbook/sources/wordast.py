@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from classbook import urls
 from classbook.sources.document import Note
-from classbook.sources.mdinline import image_problem
+from classbook.sources.mdinline import image_problem, link_problem
 
 #: Where a document's images go, relative to its Markdown (the book copies them there).
 MEDIA = "media"
@@ -398,20 +397,11 @@ def _inline(reading: Reading, item: dict[str, Any]) -> list[dict[str, Any]]:  # 
 
 def _linkable(reading: Reading, url: str) -> bool:
     """Whether a book can keep a link to ``url`` (a bookmark of the document, or an address
-    of a scheme books link to); otherwise its text is kept, and said so, as for Markdown."""
-    if url.startswith("#") or (urls.remote(url) and urls.allowed(url)):
-        return True
-    if not urls.allowed(url):
-        reading.note(
-            f"link to {url[:60]!r} ({urls.scheme(url)}:) kept as text: a book links only "
-            f"to {urls.ALLOWED}"
-        )
-    else:
-        reading.note(
-            f"link to {url[:60]!r}, a file beside the document, kept as text: give its web "
-            "address (https://…) if it has one"
-        )
-    return False
+    it may link to); otherwise its text is kept, and said so, as for Markdown."""
+    problem = None if url.startswith("#") else link_problem(url)
+    if problem is not None:
+        reading.note(problem)
+    return problem is None
 
 
 def _span(reading: Reading, content: list[Any]) -> list[dict[str, Any]]:

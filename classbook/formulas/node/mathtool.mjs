@@ -6,7 +6,8 @@
 // Request: {"items": [{"id", "tex", "display", "speak"}],      -- TeX to convert
 //           "speak": [{"id", "mathml"}],                        -- MathML (from the cache) to speak
 //           "speech": {"locale", "domain", "style"},
-//           "xpathCache": true}                                 -- false: SRE as shipped (tests)
+//           "xpathCache": true,                                 -- false: SRE as shipped (tests)
+//           "macros": {"\\R": "\\mathbb{R}"}}                   -- the book's own commands
 // Output, two JSON lines, so the caller draws SVGs from the MathML while speech runs:
 //   {"mathml": {id: {"mathml": str} | {"error": {"name", "message"}}}}
 //   {"speech": {id: {"speech": str} | {"error": {"name", "message"}}}}
@@ -77,6 +78,8 @@ if (items.length) {
           xml: true, // well-formed XML: the EPUB's XHTML and the print SVG path parse it
           wrap: 'none',
           maxExpand: 1000, // a recursive \def ends with an error, not a hang
+          // A copy each time: temml may write a formula's \gdef into the object it is given.
+          macros: Object.assign(Object.create(null), req.macros || {}),
         }),
       };
     } catch (e) {
