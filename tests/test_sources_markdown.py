@@ -10,6 +10,7 @@ from sourcebook import built, chapters, check_build, new_book
 from test_newbook import png
 
 from classbook.sources import read
+from classbook.sources.units import document_units
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -299,3 +300,29 @@ def test_new_books_count_of_text_units_reads_front_matter_roles_and_formulas(
     held = chapter.read_text(encoding="utf-8").replace("Banks hold", "Banks keep")
     lost = [f.unit.text for f in compare(document_units(source), held)]
     assert any(text.startswith("Banks hold") for text in lost), lost
+
+
+def test_new_books_count_reads_a_jupyter_books_directives_and_formulas(tmp_path: Path) -> None:
+    # As Jupyter Book lessons are written (QuantEcon, matematikk_1t): an exercise in colon
+    # fences with a YAML block of options, a solution in backticks, a display formula right
+    # under a sentence with TeX's \\ and \, in it, a {doc} role with a target, a code
+    # cell with :tags:. The count reads the paragraphs inside as paragraphs, each formula
+    # as written or as one: "21 missing or altered" on a QuantEcon lesson was 0 or 1.
+    source = write(
+        tmp_path,
+        "lesson.md",
+        "# Likninger\n\n:::::{exercise} Oppgave 1\n---\nclass: problem-level-1\n---\n"
+        "Løs likningen\n$$\nx^2 = 4 \\\\ x = \\pm 2\n$$\n\n"
+        "::::{admonition} Fasit\n:class: dropdown\n$x = 2 \\, \\lor \\, x = -2$.\n::::\n"
+        ":::::\n\n```{solution} ex1\n:class: dropdown\n\nSee {doc}`the sums <sums>`.\n```\n\n"
+        "```{code-cell} ipython3\n:tags: [hide-input]\n\nprint(1)\n```\n",
+    )
+    units = document_units(source)
+    texts = [u.text for u in units]
+    assert "Løs likningen" in texts and "\ufffc" in texts  # the sentence, then the formula
+    assert "$x = 2 \\, \\lor \\, x = -2$." in texts and "See the sums." in texts
+    assert not [t for t in texts if ":::" in t or "class:" in t or "{solution}" in t], texts
+    assert [u.text.strip() for u in units if u.kind == "code"] == ["print(1)"]  # no :tags:
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "0 missing or altered" in done.stdout, done.stdout

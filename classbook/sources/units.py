@@ -10,7 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from classbook.sources.document import decode_text
-from classbook.sources.myst import FORMULA
+from classbook.sources.myst import DOLLAR_RULES, FORMULA, VERBATIM_DIRECTIVES
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -235,16 +235,118 @@ def _odt_text(paragraph: ElementTree.Element) -> str:
 _ROLE_NAME = re.compile(r"\{[A-Za-z][\w:+-]*\}$")
 
 
+#: A MyST directive's or a fenced div's opening line: the fence, the name ({name} or a word).
+_OPENING = re.compile(r"^[ \t>]*(`{3,}|:{3,})[ \t]*(?:\{([^}\s]+)\}|([A-Za-z][\w-]*))?.*$")
+#: A code fence that is not a directive (```python): its lines are code, whatever they hold.
+_CODE_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+#: Directives whose content is literal (code, a formula): with backticks, a code block.
+_LITERAL = VERBATIM_DIRECTIVES | {"code-cell", "raw"}
+
+
+def _without_directive_marks(text: str) -> str:
+    """MyST's marks blanked, line numbers kept: each directive's and fenced div's opening
+    line, options and closing fence, so the count reads an exercise's or a note's paragraphs
+    as paragraphs (CommonMark reads them as one paragraph with the marks, or as code). A
+    literal directive in backticks ({code-block}, {math}) stays a code block, as any code
+    fence does. The directive's argument (a title, a label, a path) is not counted."""
+    lines = text.split("\n")
+    opened: list[str] = []  # the fences of the directives and divs being read
+    code = ""  # the fence of the code block being read
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip().lstrip(">").strip()
+        if code:
+            if set(stripped) == {code[0]} and len(stripped) >= len(code):
+                code = ""
+            index += 1
+            continue
+        if formula := _display_formula(lines, index):
+            # One formula, as Word's OMML: CommonMark would read TeX's \\ as an escape.
+            lines[index : index + formula] = [FORMULA, *[""] * (formula - 1)]
+            index += formula
+            continue
+        if opened and set(stripped) == {opened[-1][0]} and len(stripped) >= len(opened[-1]):
+            opened.pop()  # the closing fence of the innermost directive
+            lines[index] = ""
+            index += 1
+            continue
+        if len(stripped) >= 3 and set(stripped) == {":"}:
+            lines[index] = ""  # a colon line closing what we did not see open
+            index += 1
+            continue
+        opening = _OPENING.match(line)
+        if opening and (opening.group(2) or opening.group(3) or opening.group(1)[0] == ":"):
+            fence, name = opening.group(1), opening.group(2)
+            if fence[0] == "`" and (name is None or name in _LITERAL):
+                code = fence
+                # A literal directive's options are its settings, not its code.
+                index = _blank_options(lines, index + 1) if name else index + 1
+                continue
+            opened.append(fence)
+            lines[index] = ""
+            index = _blank_options(lines, index + 1)
+            continue
+        if _CODE_FENCE.match(line):
+            code = _CODE_FENCE.match(line).group(1)  # type: ignore[union-attr]
+        index += 1
+    return "\n".join(lines)
+
+
+def _display_formula(lines: list[str], index: int) -> int:
+    """How many lines the display formula starting at ``index`` takes ($$ … $$, or an
+    amsmath environment on lines of its own), or 0."""
+    first = lines[index].strip()
+    if first.startswith("$$"):
+        if len(first) > 2 and re.search(r"\$\$(?:[ \t]*\([^)]*\))?$", first[2:]):
+            return 1
+        closing = r"\$\$(?:[ \t]*\([^)]*\))?$"
+    elif environment := re.match(r"\\begin\{([A-Za-z]+\*?)\}", first):
+        closing = re.escape(f"\\end{{{environment.group(1)}}}") + r"\s*$"
+        if re.search(closing, first):
+            return 1
+    else:
+        return 0
+    for end in range(index + 1, len(lines)):
+        if not lines[end].strip():
+            return 0  # a blank line: not a formula's (CommonMark ends the paragraph)
+        if re.search(closing, lines[end].strip()):
+            return end - index + 1
+    return 0
+
+
+def _blank_options(lines: list[str], index: int) -> int:
+    """Blank a directive's options from ``index`` (a YAML block between --- lines, or
+    :key: lines); where its content starts."""
+    if index < len(lines) and lines[index].strip() == "---":
+        end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is not None:
+            for i in range(index, end + 1):
+                lines[i] = ""
+            return end + 1
+    while index < len(lines) and re.match(r"^[ \t>]*:[\w-]+:", lines[index]):
+        lines[index] = ""
+        index += 1
+    return index
+
+
 def _markdown(text: str) -> list[Unit]:
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-    parser = MarkdownIt("commonmark").enable("table")
+    # A formula between dollars is TeX, as written: CommonMark alone reads its \, or \{ as
+    # escapes. The book's dollar rules say what is one (prices stay text).
+    parser = MarkdownIt("commonmark").enable("table").use(
+        dollarmath_plugin,
+        allow_space=DOLLAR_RULES["dmath_allow_space"],
+        allow_digits=DOLLAR_RULES["dmath_allow_digits"],
+    )
     units = []
     # Front matter is the document's settings, not its text (new-book reads it as such);
     # its lines are blanked, so the lines after it keep their numbers.
     if front := re.match(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", text, re.S):
         text = "\n" * front.group(0).count("\n") + text[front.end() :]
-    tokens = parser.parse(text)
+    tokens = parser.parse(_without_directive_marks(text))
     kinds = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}
     parents: list[str] = []
     for token in tokens:
@@ -257,7 +359,10 @@ def _markdown(text: str) -> list[Unit]:
             kind = kinds.get(parents[-1] if parents else "", "paragraph")
             if kind == "paragraph" and "list_item_open" in parents:
                 kind = "list item"
-            units.append(Unit(kind, words, f"line {line}"))
+            # A display formula right under a sentence is a block of its own in MyST.
+            for piece in re.split(f"({FORMULA})", words):
+                if piece.strip():
+                    units.append(Unit(kind, piece.strip(), f"line {line}"))
         elif token.type in {"fence", "code_block"} and token.content.strip():
             units.append(Unit("code", token.content, f"line {line}"))
         elif token.type == "html_block" and (words := _html_words(token.content)):
@@ -268,10 +373,15 @@ def _markdown(text: str) -> list[Unit]:
 def _inline_words(token: object) -> str:
     parts: list[str] = []
     for child in getattr(token, "children", None) or ():
+        content = child.content
         if child.type == "code_inline" and parts and (role := _ROLE_NAME.search(parts[-1])):
             parts[-1] = parts[-1][: role.start()]  # {eq}`x`: a role, its text is x
+            # {doc}`the text <target>`: what a reader sees is the text.
+            content = re.sub(r"^(.*\S)\s*<[^<>]+>$", r"\1", content, flags=re.S)
         if child.type in {"text", "code_inline"}:
-            parts.append(child.content)
+            parts.append(content)
+        elif child.type in {"math_inline", "math_inline_double"}:
+            parts.append(f"${child.content}$")
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
         elif child.type == "html_inline":
