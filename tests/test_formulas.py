@@ -148,6 +148,18 @@ def test_a_hyphen_as_text_after_a_number_draws(tmp_path: Path) -> None:
     assert [e.text for e in math] == ["\u22121", " \u2212 ", "-", "1"]
 
 
+def test_a_blank_line_in_an_align_is_a_line_high(tmp_path: Path) -> None:
+    """TeX's "\\\\ \\\\" (a blank line between rows, as matematikk_1t writes its steps):
+    ziamath drew the empty row with its box's sentinels, a height of -217 em (WeasyPrint
+    dropped it with a warning, the build failed). It is one line high, as in TeX."""
+    rows = [r"a &= b \\ x \\ c &= d", r"a &= b \\ \\ c &= d", r"a &= b \\ c &= d"]
+    formulas = [Formula(f"\\begin{{aligned}} {r} \\end{{aligned}}", True) for r in rows]
+    results = convert_all(formulas, tmp_path)
+    full, blank, two = (converted(results[f]) for f in formulas)
+    assert two.height_em < blank.height_em < full.height_em + 0.6
+    assert blank.depth_em > 0 and blank.glyph is not None
+
+
 def test_a_formula_sits_on_the_baseline(lesson: dict[str, Converted | Failed]) -> None:
     # The depth lowers the SVG so its baseline is the text's: an x reaches below only by
     # the room left around the ink; a fraction's denominator hangs well below.

@@ -302,6 +302,49 @@ def test_new_books_count_of_text_units_reads_front_matter_roles_and_formulas(
     assert any(text.startswith("Banks hold") for text in lost), lost
 
 
+def test_a_jupyter_book_chapter_brings_its_books_tex_commands(tmp_path: Path) -> None:
+    # matematikk_1t defines \\liff for MathJax in _config.yml (as [TeX, arguments] too); a
+    # chapter two folders below uses it. new-book writes them into conf.py and says so.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "_config.yml").write_text(
+        "sphinx:\n  config:\n    mathjax3_config:\n      tex:\n        macros:\n"
+        '          liff: ["\\\\quad \\\\iff \\\\quad"]\n'
+        '          pair: ["(#1, #2)", 2]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "book" / "ch").mkdir(parents=True)
+    source = write(
+        tmp_path / "book" / "ch", "lesson.md", "# Likninger\n\n$x = 1 \\liff \\pair{a}{b}$.\n"
+    )
+    done = new_book(source, tmp_path / "made")
+    assert done.returncode == 0, done.stderr
+    assert f"2 TeX command(s) of the book's configuration ({tmp_path / '_config.yml'})" in (
+        done.stdout
+    )
+    conf = (tmp_path / "made" / "conf.py").read_text(encoding="utf-8")
+    assert (
+        "classbook_math_macros = {'liff': '\\\\quad \\\\iff \\\\quad', 'pair': '(#1, #2)'}" in conf
+    )
+    assert check_build(tmp_path / "made").returncode == 0
+
+
+def test_a_headings_formula_is_marked_as_a_paragraphs_is(tmp_path: Path) -> None:
+    # "### $abc$-formelen" (matematikk_1t): make verify compares each output's formula as
+    # one; the heading's unit was its TeX as words, and print (a glyph) failed verify.
+    from classbook.sources.myst import formula_mark
+
+    source = write(
+        tmp_path, "h.md", "# The $x$ rule\n\nText.\n\n## Using $abc$-formelen\n\nMore.\n"
+    )
+    [section] = read(source).sections
+    assert section.heading == "The x rule"  # the title as written stays words
+    assert section.texts[:3] == (
+        f"The {formula_mark('x')} rule",
+        "Text.",
+        f"Using {formula_mark('abc')}-formelen",
+    )
+
+
 def test_new_books_count_reads_a_jupyter_books_directives_and_formulas(tmp_path: Path) -> None:
     # As Jupyter Book lessons are written (QuantEcon, matematikk_1t): an exercise in colon
     # fences with a YAML block of options, a solution in backticks, a display formula right

@@ -186,6 +186,18 @@ def parse(mathml: str) -> ET.Element:
             element.text = "\u2212" + text.lstrip()[1:]
         elif tag == "mo" and text.strip() == "-":
             element.text = " \u2212 "
+        elif tag == "mtr" and not "".join(element.itertext()).strip():
+            # An empty row (TeX's "\\ \\", a blank line in an align): ziamath gives it an
+            # empty box whose bounds are its sentinels, and the drawing a height of -200 em.
+            # A strut instead, as TeX's blank line has (an invisible parenthesis: ziamath
+            # draws <mspace> one size whatever its height says).
+            space = element.tag[: -len("mtr")]  # the MathML namespace, as the row has it
+            cell = next(iter(element), None)
+            if cell is None:
+                cell = ET.SubElement(element, f"{space}mtd")
+            strut = ET.SubElement(ET.SubElement(cell, f"{space}mphantom"), f"{space}mo")
+            strut.set("stretchy", "false")
+            strut.text = "("
     return root
 
 

@@ -63,6 +63,8 @@ class Section:
     #: The heading as Markdown (emphasis, code kept), and labels written above it.
     markdown: str = ""
     targets: tuple[str, ...] = ()
+    #: The heading as a text unit, its formulas marked (sources/myst.py formula_mark).
+    unit: str = ""
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -72,7 +74,7 @@ class Section:
     @property
     def texts(self) -> tuple[str, ...]:
         """Everything a reader reads of the section: heading, sub-headings and paragraphs."""
-        texts = [self.heading] if self.heading else []
+        texts = [self.unit or self.heading] if self.heading else []
         return tuple(texts + [unit for block in self.blocks for unit in block.units])
 
 
@@ -111,6 +113,8 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
     #: The images its chapters show or left out (markdown.Image), for new-book to copy.
     images: tuple[Any, ...] = ()
+    #: TeX commands its formulas use, defined by the book it comes from (bookconfig.py).
+    macros: dict[str, str] = field(default_factory=dict)
 
 
 def slugify(text: str, fallback: str = "book") -> str:

@@ -12,6 +12,7 @@ from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 from myst_parser.slugs import github_slugify, unique_slug
 
+from classbook.sources.bookconfig import macros_near
 from classbook.sources.document import Block, Document, Section, SourceError, decode_text
 from classbook.sources.mddirectives import (
     CODE_CELLS,
@@ -287,6 +288,13 @@ def parse_markdown(
     pieces = _pieces(context, tokens)
     sections = _sections(context, pieces)
     _report(context)
+    macros, config = macros_near(path)
+    if config is not None:
+        context.note(
+            0,
+            f"{len(macros)} TeX command(s) of the book's configuration ({config}) written into "
+            "conf.py (classbook_math_macros): its formulas use them",
+        )
     title = str(meta.get("title") or next((s.heading for s in sections if s.heading), ""))
     author = meta.get("author") or ""
     if isinstance(author, list):
@@ -299,6 +307,7 @@ def parse_markdown(
         author=str(author),
         notes=tuple(context.notes),
         images=tuple(context.images),
+        macros=macros,
     )
 
 
@@ -387,7 +396,7 @@ def _section(
                     f"{'#' * rank[piece.level]} {piece.markdown}",
                     piece.line,
                     rank[piece.level],
-                    (piece.heading,),
+                    (_heading_unit(context, piece),),
                     targets=targets,
                 )
             )
@@ -412,7 +421,15 @@ def _section(
         tuple(blocks),
         markdown=heading.markdown,
         targets=targets,
+        unit=_heading_unit(context, heading),
     )
+
+
+def _heading_unit(context: Context, heading: Piece) -> str:
+    """A heading as a text unit: its words, its formulas marked as a paragraph's are (what
+    `make verify` compares as one formula: "$abc$-formelen" is a formula and "-formelen")."""
+    inline = parser().parseInline(heading.markdown, {"references": dict(context.references)})
+    return inline_text(inline[0], formulas=True) or heading.heading
 
 
 def _definitions(context: Context, blocks: list[Block]) -> str:

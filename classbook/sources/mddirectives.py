@@ -101,6 +101,7 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
     rubric when it has no content of its own, or left out when it shows nothing (an index
     entry, markup alone); its options, which are its own, left out."""
     lines = text.split("\n")
+    dropped: set[int] = set()  # a rubric takes no content, not even blank lines
     for note in fenced(lines, name):
         for blank in range(note.opening + 1, note.options_end):
             lines[blank] = ""
@@ -108,8 +109,7 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
         content = lines[note.options_end : note.closing]
         words = re.sub(r"<[^>]*>", " ", "\n".join(content)).strip()
         if not words:
-            for blank in range(note.options_end, note.closing):
-                lines[blank] = ""
+            dropped.update(range(note.opening + 1, note.closing))
         raw_html = name == "raw" and note.argument.strip().lower() == "html"
         if name in SHOW_NOTHING or (name == "raw" and not (raw_html and words)):
             # Sphinx writes raw LaTeX or Jupyter markup into no output these books have.
@@ -131,4 +131,4 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
         )
         kind = "admonition" if words else "rubric"
         lines[note.opening] = f"{note.indent}{note.fence}{{{kind}}} {title}".rstrip()
-    return "\n".join(lines)
+    return "\n".join(line for number, line in enumerate(lines) if number not in dropped)

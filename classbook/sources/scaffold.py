@@ -194,6 +194,7 @@ def plan(document: Document, options: dict[str, str]) -> dict[str, str | bytes]:
         "source_document": f"_source/{source_file}",
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "requirement": requirement(Path(p) if (p := options.get("pipeline")) else None),
+        "math_macros": document.macros,
     }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(SKELETON),

@@ -336,10 +336,14 @@ def _markdown(text: str) -> list[Unit]:
 
     # A formula between dollars is TeX, as written: CommonMark alone reads its \, or \{ as
     # escapes. The book's dollar rules say what is one (prices stay text).
-    parser = MarkdownIt("commonmark").enable("table").use(
-        dollarmath_plugin,
-        allow_space=DOLLAR_RULES["dmath_allow_space"],
-        allow_digits=DOLLAR_RULES["dmath_allow_digits"],
+    parser = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(
+            dollarmath_plugin,
+            allow_space=DOLLAR_RULES["dmath_allow_space"],
+            allow_digits=DOLLAR_RULES["dmath_allow_digits"],
+        )
     )
     units = []
     # Front matter is the document's settings, not its text (new-book reads it as such);
