@@ -170,3 +170,14 @@ def test_an_equation_reference_is_its_equations_number_in_every_output() -> None
     assert not check("html", "So holds.", [unit], numbers=numbers).ok
     printed = "So (1) (see p. 7) holds."
     assert check("pdf/x.pdf", as_printed(printed), [unit], pdf=True, numbers=numbers).ok
+
+
+def test_verify_outside_a_book_is_one_line(tmp_path: Path) -> None:
+    from helpers import run_classbook
+
+    done = run_classbook(tmp_path, "verify", epoch=None)
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        == f"classbook: {tmp_path / 'conf.py'}: no such file: run it in a book's folder"
+    )

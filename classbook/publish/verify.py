@@ -408,6 +408,8 @@ def _config(conf_dir: Path) -> dict[str, Any]:
     from sphinx.config import eval_config_file
     from sphinx.util.tags import Tags
 
+    if not (conf_dir / "conf.py").is_file():  # Sphinx would say it with a traceback
+        raise SourceError(conf_dir.resolve() / "conf.py", "no such file: run it in a book's folder")
     return eval_config_file(conf_dir / "conf.py", Tags())
 
 

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 from classbook.sources.mdinline import Context
 from classbook.sources.myst import lexes, options_end
 
-#: A titled note (an unknown directive written as one) with nothing but blank lines in it.
+#: A titled note with nothing but blank lines in it after its options (a YAML block or
+#: :key: lines): an unknown directive written as one, or an answer whose figure was left out.
 _EMPTY_NOTE = re.compile(
-    r"^([ \t>]*)(`{3,}|:{3,})\{admonition\}([^\n]*)\n(?:[ \t>]*\n)*?\1\2[ \t]*$", re.M
+    r"^([ \t>]*)(`{3,}|:{3,})\{admonition\}([^\n]*)\n"
+    r"(?:[ \t>]*---[ \t]*\n(?:(?![ \t>]*---).*\n)*?[ \t>]*---[ \t]*\n|(?:[ \t>]*:[\w-]+:.*\n)*)"
+    r"(?:[ \t>]*\n)*?\1\2[ \t]*$",
+    re.M,
 )
 
 
 def empty_notes_as_rubrics(markdown: str) -> str:
-    """A note whose content was only what is left out (a logo in {raw} html) has no content:
-    a rubric with its title instead (an empty note fails the build)."""
+    """A note whose content was only what is left out (a logo in {raw} html, an answer's
+    figure not beside the document) has no content: a rubric with its title instead (an
+    empty note fails the build), without the note's options."""
     return _EMPTY_NOTE.sub(r"\1\2{rubric}\3\n\1\2", markdown)
 
 
