@@ -81,6 +81,17 @@ def test_a_footnote_with_a_formula_may_stand_anywhere() -> None:
     assert not check("pdf/x.pdf", printed, [first, in_note, last], pdf=True).ok
 
 
+def test_formulas_side_by_side_in_print_are_each_one() -> None:
+    # A table whose cells are formulas ("| $V$ | $p$ |"): the PDF's text holds their glyphs
+    # side by side; taken as one formula, every unit after them was "out of order".
+    cells = [*units("| $V$ | $p$ | Beskrivelse |\n|---|---|---|\n| $V > 1$ | $p > 0$ | Økning |")]
+    assert len(cells) == 6
+    printed = "\U000f0001\U000f0002Beskrivelse\U000f0003\U000f0004Økning"
+    assert check(
+        "pdf/x.pdf", as_printed(_PRINTED_FORMULAS.sub(FORMULA, printed)), cells, pdf=True
+    ).ok
+
+
 def test_a_one_letter_formula_is_not_taken_from_the_words_around_it() -> None:
     # A lesson with $c$ and $a$ in it: "a real number" keeps its "a", "Overview" its "c"-less
     # letters (the TeX of every formula of the site replaced inside every word before).

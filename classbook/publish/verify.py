@@ -45,8 +45,9 @@ _SEE_PAGE_INSIDE = re.compile(
     r"(\([^()]*?[0-9\u0660-\u0669]+)\s?\([^()]{0,24}?[0-9\u0660-\u0669]+\)\)"
 )
 #: A formula, wherever it is (FORMULA): the web and the EPUB write MathML, print a glyph of
-#: a font of its own (classbook/formulas/font.py: code points from U+F0000).
-_PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]+")
+#: a font of its own (classbook/formulas/font.py: code points from U+F0000), one each: two
+#: formulas side by side (a table's cells) are two, as on the web.
+_PRINTED_FORMULAS = re.compile("[\U000f0000-\U0010fffd]")
 #: A footnote's label as the web and the EPUB show it before the note: "[3]".
 _LABEL = re.compile(r"^\[[^\]]{1,6}\]\s*")
 #: A footnote's marker where print sets the note, at the foot of the page: "3. " (alone, or
