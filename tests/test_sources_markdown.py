@@ -328,6 +328,27 @@ def test_a_jupyter_book_chapter_brings_its_books_tex_commands(tmp_path: Path) ->
     assert check_build(tmp_path / "made").returncode == 0
 
 
+def test_a_cards_rules_and_separators_are_left_out(tmp_path: Path) -> None:
+    # sphinx-design's grid of cards (matematikk_1t): ^^^ ends a card's header, --- divides
+    # it; docutils refuses a transition inside a note ("Transition must be child of
+    # <document> or <section>"). A nested figure's options (a YAML block) stay its own.
+    (tmp_path / "a.png").write_bytes(png())
+    source = write(
+        tmp_path,
+        "cards.md",
+        "# Former\n\nIntro.\n\n:::::{grid} 1 1 2 2\n---\ngutter: 2\n---\n\n"
+        "::::{grid-item-card}\nStandardform\n\n^^^\n\n:::{figure} a.png\n---\nwidth: 80%\n"
+        "---\nThe graph.\n:::\n\n---\n\nWhat we read.\n\n+++\nFooter.\n::::\n:::::\n",
+    )
+    done = new_book(source, tmp_path / "book")
+    assert done.returncode == 0, done.stderr
+    assert "0 missing or altered" in done.stdout, done.stdout
+    [body] = bodies(tmp_path / "book")
+    assert "^^^" not in body and "+++" not in body and "\n---\n\nWhat" not in body
+    assert "width: 80%" in body and "The graph." in body and "Footer." in body
+    assert check_build(tmp_path / "book").returncode == 0
+
+
 def test_a_headings_formula_is_marked_as_a_paragraphs_is(tmp_path: Path) -> None:
     # "### $abc$-formelen" (matematikk_1t): make verify compares each output's formula as
     # one; the heading's unit was its TeX as words, and print (a glyph) failed verify.

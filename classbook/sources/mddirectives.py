@@ -101,6 +101,32 @@ def directive_title(name: str, argument: str = "") -> str:
     return f"{title} ({argument})" if argument else title
 
 
+#: A thematic break, or sphinx-design's card separators (^^^ header, +++ footer).
+_RULE = re.compile(r"^[ \t>]*(?:-{3,}|\*{3,}|_{3,}|\^{3,}|\+{3,})[ \t]*$")
+_NESTED = re.compile(r"^[ \t>]*(`{3,}|:{3,}|~{3,})")
+
+
+def _without_rules(lines: list[str], start: int, end: int) -> None:
+    """Blank the rules inside a note, from ``start`` to ``end``: docutils allows a
+    transition only between sections ("Transition must be child of <document> or
+    <section>"), and a card's ^^^ and +++ only divide it. A nested directive's options
+    (a YAML block between --- lines) and code stay as they are."""
+    index = start
+    while index < end:
+        if fence := _NESTED.match(lines[index]):
+            if "{" in lines[index]:  # a directive: its options, then its content
+                index = options_end(lines, index + 1, end)
+                continue
+            mark = fence.group(1)
+            if mark[0] != ":":  # a code block, to its closing fence (colons: a div's mark)
+                index += 1
+                while index < end and not lines[index].strip().startswith(mark):
+                    index += 1
+        elif _RULE.match(lines[index]):
+            lines[index] = ""
+        index += 1
+
+
 def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
     """Every ``{name}`` directive (one this book does not know) as a titled note, or as a
     rubric when it has no content of its own, or left out when it shows nothing (an index
@@ -128,6 +154,7 @@ def unknown_directive(context: Context, text: str, name: str, line: int) -> str:
             if note.closing < len(lines):
                 lines[note.closing] = ""
             continue
+        _without_rules(lines, note.options_end, note.closing)
         title = directive_title(name, note.argument)
         context.note(
             line,

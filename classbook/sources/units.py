@@ -275,6 +275,10 @@ def _without_directive_marks(text: str) -> str:
             lines[index] = ""  # a colon line closing what we did not see open
             index += 1
             continue
+        if opened and len(stripped) >= 3 and set(stripped) in ({"^"}, {"+"}):
+            lines[index] = ""  # a card's header and footer marks (sphinx-design)
+            index += 1
+            continue
         opening = _OPENING.match(line)
         if opening and (opening.group(2) or opening.group(3) or opening.group(1)[0] == ":"):
             fence, name = opening.group(1), opening.group(2)
