@@ -377,10 +377,12 @@ def test_new_book_of_a_markdown_file_with_attacks_reads_and_fetches_nothing(
     output = made.stdout + made.stderr + built.stdout + built.stderr
     assert made.returncode == 0, output
     assert built.returncode != 0, output
-    # new-book writes the directives a book does not run as notes showing their text (so
-    # nothing is read or fetched), and the one an eval-rst block runs is refused by the build.
-    for name in ("literalinclude", "include", "csv-table", "raw"):
+    # new-book writes the directives a book does not run as notes showing their text, and
+    # leaves out a {raw} with nothing to show (its :url: is never fetched); the one an
+    # eval-rst block runs is refused by the build.
+    for name in ("literalinclude", "include", "csv-table"):
         assert f"directive {{{name}}} is not one this book knows" in made.stdout + made.stderr
+    assert "directive {raw} left out: it shows nothing on a page" in made.stdout + made.stderr
     chapter = "book/chapters/01-a-lesson.md"
     refusal = "include of ../../secret.txt is refused"
     assert any(refusal in m for m in messages(output, re.escape(chapter))), output
