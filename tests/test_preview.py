@@ -170,7 +170,11 @@ def test_preview_reloads_shows_errors_and_stops(tmp_path: Path) -> None:
         # Ctrl-C: exit status 0, no process left behind, no lock held.
         below = _descendants(process.pid)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=STEP_S) == 0, "".join(said)
+        try:
+            status = process.wait(timeout=STEP_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the preview did not stop on Ctrl-C; it said:\n{''.join(said)}")
+        assert status == 0, "".join(said)
         _wait_for(
             lambda: not [pid for pid, started in below.items() if _running(pid, started)],
             "the preview's processes to end",

@@ -150,7 +150,10 @@ class Background:
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         if self.thread is not None:
-            self.thread.join()
+            # Its reader ends at the end of the build's output, which a process the build
+            # left behind may still hold open: stopping waits a bounded time (the thread is
+            # a daemon and says nothing of a build stopped).
+            self.thread.join(timeout=STOP_GRACE + 2)
 
 
 class Preview:
