@@ -173,6 +173,8 @@ def test_preview_reloads_shows_errors_and_stops(tmp_path: Path) -> None:
         try:
             status = process.wait(timeout=STEP_S)
         except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)  # its threads' stacks, into what it says
+            time.sleep(2)  # not a race: only a failing test's report waits for the dump
             pytest.fail(f"the preview did not stop on Ctrl-C; it said:\n{''.join(said)}")
         assert status == 0, "".join(said)
         _wait_for(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import io
 import json
 import logging
@@ -194,6 +195,8 @@ class Preview:
         # SIGTERM stops the preview as Ctrl-C does: its background build is in a process
         # group of its own, which only the preview stops.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # SIGUSR1 prints every thread's stack: where a preview that does not stop is stuck.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         try:
             self.server.start()
             cli.report(f"classbook: preview at {self.server.url} (Ctrl-C stops it)")
