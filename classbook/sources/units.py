@@ -10,7 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from classbook.sources.document import decode_text
-from classbook.sources.myst import DOLLAR_RULES, FORMULA, VERBATIM_DIRECTIVES
+from classbook.sources.myst import DOLLAR_RULES, FORMULA, VERBATIM_DIRECTIVES, options_end
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -320,18 +320,11 @@ def _display_formula(lines: list[str], index: int) -> int:
 
 
 def _blank_options(lines: list[str], index: int) -> int:
-    """Blank a directive's options from ``index`` (a YAML block between --- lines, or
-    :key: lines); where its content starts."""
-    if index < len(lines) and lines[index].strip() == "---":
-        end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is not None:
-            for i in range(index, end + 1):
-                lines[i] = ""
-            return end + 1
-    while index < len(lines) and re.match(r"^[ \t>]*:[\w-]+:", lines[index]):
-        lines[index] = ""
-        index += 1
-    return index
+    """Blank a directive's options from ``index`` (myst.options_end: a YAML block or :key:
+    lines); where its content starts."""
+    end = options_end(lines, index, len(lines))
+    lines[index:end] = [""] * (end - index)
+    return end
 
 
 def _markdown(text: str) -> list[Unit]:
